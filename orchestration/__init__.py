@@ -1,0 +1,1 @@
+"""Crime Data Integrity Warehouse: the Dagster code location and the `cdi` command."""

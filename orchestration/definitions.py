@@ -1,0 +1,22 @@
+"""The Dagster code location: gathers assets, checks, jobs and resources defined elsewhere."""
+
+from dagster import Definitions
+
+from orchestration.ingest.assets import ingest_assets
+from orchestration.jobs import nightly_job, nightly_schedule
+from orchestration.resources import build_resources
+from orchestration.settings import Settings
+from orchestration.transform.dbt import dbt_models
+
+
+def build_definitions(settings: Settings) -> Definitions:
+    settings.export_to_env()  # dbt's profiles.yml reads CDI_WAREHOUSE
+    return Definitions(
+        assets=[*ingest_assets, dbt_models],
+        jobs=[nightly_job],
+        schedules=[nightly_schedule],
+        resources=build_resources(settings),
+    )
+
+
+defs = build_definitions(Settings.from_env())

@@ -1,0 +1,70 @@
+"""The headline tables printed at the end of a run, read from what readers see."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from orchestration.settings import Settings
+
+_RECORDING = """
+SELECT r.force_id, r.audit_id, r.crimes_reported, r.crimes_recorded, r.recording_rate,
+       r.rate_ci_low, r.rate_ci_high, n.decisions_reviewed, n.decisions_correct, n.accuracy_rate
+FROM marts.recording_accuracy AS r
+LEFT JOIN marts.no_crime_accuracy AS n
+  ON n.force_id = r.force_id AND n.audit_id = r.audit_id AND n.offence_group = 'all'
+WHERE r.offence_group = 'all'
+ORDER BY r.recording_rate, r.force_id
+"""
+
+_OVERALL = """
+SELECT sum(crimes_reported), sum(crimes_recorded)
+FROM marts.recording_accuracy WHERE offence_group = 'all'
+"""
+
+
+def _pct(value: float | None) -> str:
+    return "   n/a" if value is None else f"{100 * value:5.1f}%"
+
+
+def published_warehouse(settings: Settings) -> Path:
+    return settings.published_dir / "warehouse.duckdb"
+
+
+def headline(settings: Settings) -> str:
+    published = published_warehouse(settings)
+    source = published if published.exists() else settings.warehouse
+    if not source.exists():
+        return "No warehouse yet: nothing to show."
+    try:
+        with duckdb.connect(str(source), read_only=True) as con:
+            rows = con.execute(_RECORDING).fetchall()
+            reported, recorded = con.execute(_OVERALL).fetchone()
+    except duckdb.Error as exc:
+        return f"No headline: {source} has no marts yet ({str(exc).splitlines()[0]})."
+    lines = [
+        "",
+        f"Recording accuracy and no-crime accuracy per force ({source}):",
+        f"  {'force':<20} {'audit':<26} {'reported':>8} {'recorded':>8} {'rate':>6}  {'95% CI':<15} "
+        f"{'no-crime ok':>11} {'accuracy':>8}",
+    ]
+    for force, audit, rep, rec, rate, low, high, reviewed, correct, accuracy in rows:
+        nocrime = f"{correct}/{reviewed}" if reviewed is not None else "-"
+        lines.append(
+            f"  {force:<20} {audit:<26} {rep:>8} {rec:>8} {_pct(rate)}  {_pct(low)}-{_pct(high)} "
+            f"{nocrime:>11} {_pct(accuracy):>8}"
+        )
+    if reported:
+        lines.append(
+            f"  {'all forces':<20} {'':<26} {reported:>8} {recorded:>8} {_pct(recorded / reported)}  "
+            f"({reported - recorded} crimes unrecorded)"
+        )
+    lines += [
+        "",
+        f"Working warehouse:   {settings.warehouse}",
+        f"Published warehouse: {published}{'' if published.exists() else ' (not published yet)'}",
+        f"Parquet files:       {settings.published_dir / 'parquet'}",
+        f"Data quality pages:  {settings.quality_dir / 'index.html'}",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Landing files -> `raw.*` tables, with `ops.load_log` and `ops.quarantine`."""

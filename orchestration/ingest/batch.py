@@ -1,0 +1,59 @@
+"""Load every landing file of one kind: the unit of work of an ingestion asset."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from orchestration.ingest.kinds import EXPORT_KINDS, ExportKind
+from orchestration.ingest.landing import discover
+from orchestration.ingest.loader import FileLoad, FileLoader
+from orchestration.ingest.schema import ensure_schema
+
+
+@dataclass
+class BatchResult:
+    kind: ExportKind
+    loads: list[FileLoad] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for load in self.loads if load.status == status)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(load.rows_loaded for load in self.loads)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(load.rows_quarantined for load in self.loads)
+
+    @property
+    def load_ids(self) -> list[int]:
+        return [load.load_id for load in self.loads if load.status == "loaded"]
+
+    @property
+    def rejected(self) -> list[FileLoad]:
+        return [load for load in self.loads if load.status == "rejected"]
+
+
+def load_kind(
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    kind: ExportKind,
+    pseudonym_key: str,
+    run_id: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> BatchResult:
+    ensure_schema(con, EXPORT_KINDS)
+    loader = FileLoader(con, pseudonym_key, run_id)
+    files = list(discover(landing_dir, kind))
+    result = BatchResult(kind)
+    for number, file in enumerate(files, start=1):
+        outcome = loader.load(file)
+        result.loads.append(outcome)
+        if progress and outcome.status != "unchanged":
+            progress(f"[{kind.name} {number}/{len(files)}] {outcome.describe()}")
+    return result

@@ -1,0 +1,78 @@
+"""Every setting of the warehouse, read once from the environment (`CDI_*`).
+
+The CLI writes its flags into the environment before anything else reads it, so the
+Dagster definitions, the dbt profile (`env_var('CDI_WAREHOUSE')`) and the ingestion code
+all see one value per setting. Defaults are spelled here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+
+# Demo-only key: good enough to make the bundled sample linkable, useless for real data
+# because it is public. `warn_if_demo_key` shouts when it is in use.
+DEMO_PSEUDONYM_KEY = "cdi-demo-key-not-for-real-data"
+
+ENV_LANDING = "CDI_LANDING_DIR"
+ENV_WAREHOUSE = "CDI_WAREHOUSE"
+ENV_PUBLISHED = "CDI_PUBLISHED_DIR"
+ENV_PSEUDONYM_KEY = "CDI_PSEUDONYM_KEY"
+
+_DEFAULTS = {
+    ENV_LANDING: PROJECT_ROOT / "data" / "landing",
+    ENV_WAREHOUSE: PROJECT_ROOT / "data" / "warehouse.duckdb",
+    ENV_PUBLISHED: PROJECT_ROOT / "data" / "published",
+}
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse: Path
+    published_dir: Path
+    pseudonym_key: str
+
+    @property
+    def uses_demo_key(self) -> bool:
+        return self.pseudonym_key == DEMO_PSEUDONYM_KEY
+
+    @property
+    def quality_dir(self) -> Path:
+        """Validation results of the latest run, rendered into `published/quality`."""
+        return self.published_dir / "quality"
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        def path(name: str) -> Path:
+            raw = os.environ.get(name)
+            return Path(raw).expanduser().resolve() if raw else _DEFAULTS[name]
+
+        return cls(
+            landing_dir=path(ENV_LANDING),
+            warehouse=path(ENV_WAREHOUSE),
+            published_dir=path(ENV_PUBLISHED),
+            pseudonym_key=os.environ.get(ENV_PSEUDONYM_KEY) or DEMO_PSEUDONYM_KEY,
+        )
+
+    def export_to_env(self) -> None:
+        """Make these settings the environment of everything started from here (dbt)."""
+        os.environ[ENV_LANDING] = str(self.landing_dir)
+        os.environ[ENV_WAREHOUSE] = str(self.warehouse)
+        os.environ[ENV_PUBLISHED] = str(self.published_dir)
+
+    def warn_if_demo_key(self) -> None:
+        if self.uses_demo_key:
+            log.warning(
+                "%s is not set: personal data is pseudonymised with the public DEMO key. "
+                "Fine for the bundled sample, NOT for real force exports.",
+                ENV_PSEUDONYM_KEY,
+            )

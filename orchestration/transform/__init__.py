@@ -1,0 +1,1 @@
+"""dbt wiring: the project, its translator and the dbt assets."""

@@ -1,0 +1,74 @@
+"""The dbt project as Dagster assets.
+
+The manifest is prepared by `cdi prepare` (make targets, test fixtures) and by
+`prepare_if_dev()` under `dagster dev`; importing this module never parses dbt.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey, AssetSpec
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from orchestration.resources import WAREHOUSE_POOL
+from orchestration.settings import DBT_PROJECT_DIR
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_project.prepare_if_dev()
+
+# The layer a model lives in is the folder under models/ (staging, intermediate, marts).
+_LAYERS = ("staging", "intermediate", "marts")
+
+
+def _dbt_executable() -> str:
+    """dbt from this interpreter's environment, even when the venv is not activated."""
+    beside_python = Path(sys.executable).with_name("dbt")
+    return str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(
+        project_dir=dbt_project,
+        profiles_dir=str(DBT_PROJECT_DIR),
+        dbt_executable=_dbt_executable(),
+    )
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    """Asset key = [schema, name], group = layer; sources keep their `meta.dagster` keys."""
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        resource_type = props["resource_type"]
+        if resource_type == "source":
+            return spec
+        if resource_type == "seed":
+            return spec.replace_attributes(key=AssetKey(["seeds", props["name"]]), group_name="seeds")
+        layer = next((part for part in props["fqn"][1:-1] if part in _LAYERS), "marts")
+        return spec.replace_attributes(key=AssetKey([props["schema"], props["name"]]), group_name=layer)
+
+
+translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    pool=WAREHOUSE_POOL,
+)
+def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
+    """`dbt build`: seeds, models and their data tests (as asset checks) in DAG order."""
+    yield from dbt.cli(["build"], context=context).stream()

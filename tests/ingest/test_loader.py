@@ -1,0 +1,172 @@
+"""FileLoader on real DuckDB files: reconciliation, the corrupt-file corpus, versions."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import hmac
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.ingest.batch import load_kind
+from orchestration.ingest.kinds import EXPORT_KINDS, KINDS_BY_NAME
+from orchestration.ingest.landing import discover
+from orchestration.ingest.loader import FileLoader
+from orchestration.ingest.schema import ensure_schema
+
+HEADER = "incident_id,received_at,channel,opening_code,closing_code,caller_name,caller_dob,caller_address,summary"
+GOOD = 'HT-I-1,2014-01-06T10:00:00,999,ASSAULT,CRIME_RECORDED,Jane Doe,1980-02-03,"1 Elm Road, Hitchin",fight'
+KEY = "test-key"
+
+
+def _write(landing: Path, name: str, content: bytes, day: str = "2014-01-06") -> Path:
+    path = landing / "hertfordshire" / day / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return path
+
+
+def _lines(*rows: str) -> bytes:
+    return ("\n".join(rows) + "\n").encode()
+
+
+@pytest.fixture
+def con(tmp_path):
+    connection = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    ensure_schema(connection, EXPORT_KINDS)
+    yield connection
+    connection.close()
+
+
+def _load_all(con, landing):
+    loader = FileLoader(con, KEY, run_id="test")
+    return {f.relative_path: loader.load(f) for f in discover(landing)}
+
+
+def _reconciles(con) -> None:
+    rows = con.execute(
+        "SELECT l.file_path, l.rows_read, l.rows_loaded, l.rows_quarantined, "
+        "(SELECT count(*) FROM raw.incidents r WHERE r._load_id = l.load_id), "
+        "(SELECT count(*) FROM ops.quarantine q WHERE q.load_id = l.load_id) "
+        "FROM ops.load_log l WHERE l.status = 'loaded'"
+    ).fetchall()
+    for path, read, loaded, quarantined, in_raw, in_quarantine in rows:
+        assert read == loaded + quarantined, path
+        assert (loaded, quarantined) == (in_raw, in_quarantine), path
+
+
+def test_corrupt_corpus_lands_in_load_log_and_quarantine(tmp_path, con):
+    landing = tmp_path / "landing"
+    _write(landing, "incidents.csv", _lines(HEADER, GOOD, "HT-I-2,2014-01-06T11:00:00,101", GOOD.replace("HT-I-1", "HT-I-3") + ",extra"), "2014-01-01")
+    _write(landing, "incidents.csv", _lines(HEADER, GOOD, GOOD.replace("2014-01-06T10:00:00", "06/01/2014 25:61")), "2014-01-02")
+    _write(landing, "incidents.csv", _lines("incident_id,channel", "HT-I-1,999"), "2014-01-03")
+    _write(landing, "incidents.csv", _lines(HEADER, GOOD, GOOD, GOOD.replace("HT-I-1", "")), "2014-01-04")
+    _write(landing, "incidents.csv", b"", "2014-01-05")
+    _write(landing, "incidents.csv.gz", gzip.compress(_lines(HEADER, *[GOOD.replace("HT-I-1", f"HT-I-{n}") for n in range(5000)]))[:2000], "2014-01-06")
+    _write(landing, "incidents.csv", _lines(HEADER, GOOD, "HT-I-9,2014-01-06T10:00:00,999,A,B,Zo\xeb Smith,,,x".replace("\xeb", "?")).replace(b"Zo? ", b"Zo\xeb "), "2014-01-07")
+    _write(landing, "incidents.csv", _lines(HEADER), "2014-01-08")
+    _write(landing, "incidents.csv", HEADER.encode("utf-16"), "2014-01-09")
+
+    loads = _load_all(con, landing)
+    by_day = {path.split("/")[1]: load for path, load in loads.items()}
+
+    ragged = by_day["2014-01-01"]
+    assert (ragged.status, ragged.rows_read, ragged.rows_loaded, ragged.rows_quarantined) == ("loaded", 3, 1, 2)
+    bad_date = by_day["2014-01-02"]
+    assert (bad_date.rows_loaded, bad_date.rows_quarantined) == (1, 1)
+    missing_column = by_day["2014-01-03"]
+    assert missing_column.status == "rejected" and "missing required column(s) received_at" in missing_column.message
+    duplicates = by_day["2014-01-04"]
+    assert (duplicates.rows_read, duplicates.rows_loaded, duplicates.rows_quarantined) == (3, 1, 2)
+    assert by_day["2014-01-05"].status == "rejected" and "empty file" in by_day["2014-01-05"].message
+    truncated = by_day["2014-01-06"]
+    assert truncated.status == "rejected" and "truncated or corrupt gzip" in truncated.message
+    cp1252 = by_day["2014-01-07"]
+    assert (cp1252.rows_loaded, cp1252.rows_quarantined) == (1, 1)
+    header_only = by_day["2014-01-08"]
+    assert (header_only.status, header_only.rows_read) == ("loaded", 0)
+    assert by_day["2014-01-09"].status == "rejected" and "not UTF-8" in by_day["2014-01-09"].message
+
+    reasons = dict(con.execute(
+        "SELECT file_path || '#' || source_row, reason FROM ops.quarantine"
+    ).fetchall())
+    assert reasons["hertfordshire/2014-01-01/incidents.csv#2"].startswith("unreadable row (missing columns)")
+    assert reasons["hertfordshire/2014-01-01/incidents.csv#3"].startswith("unreadable row (too many columns)")
+    assert reasons["hertfordshire/2014-01-02/incidents.csv#2"] == "unparseable timestamp in received_at: 06/01/2014 25:61"
+    assert reasons["hertfordshire/2014-01-04/incidents.csv#2"] == "duplicate key incident_id=HT-I-1 (first at row 1)"
+    assert reasons["hertfordshire/2014-01-04/incidents.csv#3"] == "missing required value in incident_id"
+    assert "invalid encoding" in reasons["hertfordshire/2014-01-07/incidents.csv#2"]
+    _reconciles(con)
+    statuses = dict(con.execute("SELECT file_path, status FROM ops.load_log").fetchall())
+    assert len(statuses) == 9
+
+
+def test_no_personal_data_in_clear_even_in_quarantine(tmp_path, con):
+    landing = tmp_path / "landing"
+    _write(landing, "incidents.csv", _lines(HEADER, GOOD, GOOD, 'HT-I-7,x,999,A,B,Jane Doe,1980-02-03,"1 Elm Road, Hitchin"'))
+    _load_all(con, landing)
+    text = " ".join(str(v) for row in con.execute(
+        "SELECT * FROM raw.incidents UNION ALL BY NAME SELECT * FROM ops.quarantine").fetchall() for v in row)
+    for clear in ("Jane Doe", "jane doe", "1980-02-03", "Elm Road"):
+        assert clear not in text
+    expected = hmac.new(KEY.encode(), b"jane doe", hashlib.sha256).hexdigest()
+    assert con.execute("SELECT caller_name_hash FROM raw.incidents").fetchone()[0] == expected
+
+
+def test_timestamps_are_stored_in_utc(tmp_path, con):
+    landing = tmp_path / "landing"
+    summer = GOOD.replace("2014-01-06T10:00:00", "2014-07-06T10:00:00").replace("HT-I-1", "HT-I-2")
+    offset = GOOD.replace("2014-01-06T10:00:00", "2014-07-06T10:00:00+00:00").replace("HT-I-1", "HT-I-3")
+    _write(landing, "incidents.csv", _lines(HEADER, GOOD, summer, offset))
+    _load_all(con, landing)
+    got = dict(con.execute("SELECT incident_id, strftime(received_at, '%H:%M') FROM raw.incidents").fetchall())
+    assert got == {"HT-I-1": "10:00", "HT-I-2": "09:00", "HT-I-3": "10:00"}
+
+
+def test_unchanged_file_is_not_reloaded_and_a_changed_one_replaces_its_rows(tmp_path, con):
+    landing = tmp_path / "landing"
+    path = _write(landing, "incidents.csv", _lines(HEADER, GOOD))
+    kind = KINDS_BY_NAME["incidents"]
+    first = load_kind(con, landing, kind, KEY)
+    before = con.execute("SELECT * FROM raw.incidents").fetchall()
+    second = load_kind(con, landing, kind, KEY)
+    assert [l.status for l in first.loads] == ["loaded"]
+    assert [l.status for l in second.loads] == ["unchanged"]
+    assert con.execute("SELECT * FROM raw.incidents").fetchall() == before
+    assert con.execute("SELECT count(*) FROM ops.load_log").fetchone()[0] == 1
+
+    path.write_bytes(_lines(HEADER, GOOD.replace("fight", "fight (corrected)"), GOOD.replace("HT-I-1", "HT-I-2")))
+    third = load_kind(con, landing, kind, KEY)
+    assert third.loads[0].status == "loaded" and "replaces" in third.loads[0].message
+    assert con.execute("SELECT incident_id, summary FROM raw.incidents ORDER BY 1").fetchall() == [
+        ("HT-I-1", "fight (corrected)"), ("HT-I-2", "fight")]
+
+
+def test_identical_content_under_another_name_is_skipped(tmp_path, con):
+    landing = tmp_path / "landing"
+    _write(landing, "incidents.csv", _lines(HEADER, GOOD), "2014-01-06")
+    _write(landing, "incidents.csv", _lines(HEADER, GOOD), "2014-01-07")
+    loads = _load_all(con, landing)
+    assert [l.status for l in loads.values()] == ["loaded", "skipped"]
+    assert con.execute("SELECT count(*) FROM raw.incidents").fetchone()[0] == 1
+
+
+def test_a_failure_mid_file_leaves_nothing_behind(tmp_path, con, monkeypatch):
+    landing = tmp_path / "landing"
+    _write(landing, "incidents.csv", _lines(HEADER, GOOD))
+    loader = FileLoader(con, KEY, run_id="test")
+    original = loader._log
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("simulated crash before commit")
+
+    monkeypatch.setattr(loader, "_log", crash)
+    with pytest.raises(RuntimeError):
+        loader.load(next(discover(landing)))
+    con.execute("ROLLBACK")
+    assert con.execute("SELECT count(*) FROM raw.incidents").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM ops.quarantine").fetchone()[0] == 0
+    monkeypatch.setattr(loader, "_log", original)
+    assert loader.load(next(discover(landing))).status == "loaded"
