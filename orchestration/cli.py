@@ -53,6 +53,7 @@ def prepare_dbt() -> None:
     """Write dbt's manifest (target/manifest.json) so the definitions can load."""
     from dbt.cli.main import dbtRunner
 
+    Settings.from_env().export_to_env()  # profiles.yml reads CDI_WAREHOUSE, even to parse
     result = dbtRunner().invoke(
         ["parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     )

@@ -4,6 +4,8 @@ from dagster import Definitions
 
 from orchestration.ingest.assets import ingest_assets
 from orchestration.jobs import nightly_job, nightly_schedule
+from orchestration.publish.assets import build_publish_asset
+from orchestration.quality.checks import build_quality_checks
 from orchestration.resources import build_resources
 from orchestration.settings import Settings
 from orchestration.transform.dbt import dbt_models
@@ -11,8 +13,10 @@ from orchestration.transform.dbt import dbt_models
 
 def build_definitions(settings: Settings) -> Definitions:
     settings.export_to_env()  # dbt's profiles.yml reads CDI_WAREHOUSE
+    upstream = [key for assets in (*ingest_assets, dbt_models) for key in assets.keys]
     return Definitions(
-        assets=[*ingest_assets, dbt_models],
+        assets=[*ingest_assets, dbt_models, build_publish_asset(upstream)],
+        asset_checks=build_quality_checks(),
         jobs=[nightly_job],
         schedules=[nightly_schedule],
         resources=build_resources(settings),

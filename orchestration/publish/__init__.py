@@ -1,0 +1,1 @@
+"""Publishing the last good night for readers: an atomic snapshot file and Parquet."""

@@ -1,0 +1,42 @@
+"""The publish asset: runs last, after every blocking check upstream has passed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
+from dagster_duckdb import DuckDBResource
+
+from orchestration.publish.snapshot import publish
+from orchestration.resources import WAREHOUSE_POOL, PipelineSettings
+
+PUBLISHED_KEY = AssetKey(["published", "warehouse"])
+
+
+def build_publish_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
+    """Depends on every table with checks, so any blocking failure keeps the old night."""
+
+    @asset(
+        key=PUBLISHED_KEY,
+        deps=list(upstream),
+        group_name="publish",
+        pool=WAREHOUSE_POOL,
+        kinds={"duckdb", "parquet"},
+        description="Read-only snapshot of the warehouse (atomic swap) and Parquet of every mart.",
+    )
+    def published_warehouse(
+        context: AssetExecutionContext, warehouse: DuckDBResource, pipeline: PipelineSettings
+    ) -> MaterializeResult:
+        result = publish(Path(warehouse.database), pipeline.published_path)
+        context.log.info(f"published {result.warehouse} ({result.bytes / 1e6:.1f} MB), "
+                         f"{len(result.parquet_files)} Parquet files")
+        return MaterializeResult(
+            metadata={
+                "path": MetadataValue.path(str(result.warehouse)),
+                "bytes": result.bytes,
+                "parquet_files": MetadataValue.json([p.name for p in result.parquet_files]),
+            }
+        )
+
+    return published_warehouse

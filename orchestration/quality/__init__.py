@@ -1,0 +1,1 @@
+"""Great Expectations suites (expectations/<stage>/<table>.json) as Dagster asset checks."""

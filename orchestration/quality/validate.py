@@ -1,0 +1,128 @@
+"""Validate a DataFrame against a suite with GX 1.x and summarise it for Dagster and people."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from orchestration.quality.suites import SuiteFile, resolve_placeholders
+
+_SAMPLE_SIZE = 5
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars (and tuples of them) as plain Python values, for readable messages."""
+    if isinstance(value, (tuple, list)):
+        return tuple(_plain(v) for v in value)
+    return value.item() if hasattr(value, "item") else value
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    type: str
+    kwargs: dict[str, Any]
+    severity: str
+    success: bool
+    unexpected_count: int | None
+    unexpected_sample: list[Any]
+    observed: Any = None
+
+    def describe(self) -> str:
+        column = self.kwargs.get("column") or self.kwargs.get("column_list") or (
+            f"{self.kwargs.get('column_A')} vs {self.kwargs.get('column_B')}" if "column_A" in self.kwargs else ""
+        )
+        text = f"{self.type}({column})"
+        if self.unexpected_count:
+            text += f": {self.unexpected_count} unexpected, e.g. {self.unexpected_sample}"
+        elif self.observed is not None:
+            text += f": observed {self.observed}"
+        return text
+
+
+@dataclass
+class SuiteOutcome:
+    suite: str
+    table: str
+    rows_validated: int
+    validated_at: dt.datetime
+    outcomes: list[ExpectationOutcome] = field(default_factory=list)
+
+    @property
+    def blocking_failures(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success and o.severity == "critical"]
+
+    @property
+    def warnings(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success and o.severity != "critical"]
+
+    @property
+    def passed(self) -> bool:
+        return not self.blocking_failures and not self.warnings
+
+    def summary(self) -> str:
+        failed = self.blocking_failures + self.warnings
+        if not failed:
+            return f"{self.table}: {len(self.outcomes)} expectations passed on {self.rows_validated} rows"
+        return f"{self.table}: " + "; ".join(
+            ("BLOCKING " if o.severity == "critical" else "warning ") + o.describe() for o in failed
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "suite": self.suite,
+            "table": self.table,
+            "rows_validated": self.rows_validated,
+            "validated_at": self.validated_at.isoformat(timespec="seconds"),
+            "expectations": [
+                {**o.__dict__, "unexpected_sample": [str(v) for v in o.unexpected_sample],
+                 "observed": None if o.observed is None else str(o.observed)}
+                for o in self.outcomes
+            ],
+        }
+
+
+def _context():
+    # Analytics off before GX is imported: the run must never reach the network.
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+def validate(suite_file: SuiteFile, frame: pd.DataFrame) -> SuiteOutcome:
+    from great_expectations.core import ExpectationSuite
+
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    document = resolve_placeholders(suite_file.document, now)
+    suite = ExpectationSuite(name=document["name"], expectations=document["expectations"], meta=document.get("meta"))
+    if len(suite.expectations) != len(document["expectations"]):
+        raise RuntimeError(f"{suite_file.path}: GX dropped expectations while loading the suite")
+    context = _context()
+    source = context.data_sources.add_pandas(f"cdi_{suite_file.check_name}")
+    batch = source.add_dataframe_asset("batch").add_batch_definition_whole_dataframe("whole").get_batch(
+        batch_parameters={"dataframe": frame}
+    )
+    result = batch.validate(suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": _SAMPLE_SIZE})
+    outcome = SuiteOutcome(suite_file.name, ".".join(suite_file.table), len(frame), now)
+    for item in result.results:
+        config = item.expectation_config
+        details = item.result or {}
+        outcome.outcomes.append(
+            ExpectationOutcome(
+                type=config.type,
+                kwargs={k: v for k, v in config.kwargs.items() if k not in ("batch_id", "value_set")},
+                severity=config.severity.value if hasattr(config.severity, "value") else str(config.severity),
+                success=bool(item.success),
+                unexpected_count=details.get("unexpected_count"),
+                unexpected_sample=[_plain(v) for v in (details.get("partial_unexpected_list") or [])[:_SAMPLE_SIZE]],
+                observed=details.get("observed_value"),
+            )
+        )
+    return outcome

@@ -1,0 +1,109 @@
+"""Shared fixtures: the dbt manifest (once), the bundled sample, and real pipeline runs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.settings import ENV_LANDING, ENV_PUBLISHED, ENV_WAREHOUSE, Settings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DIR = REPO_ROOT.parent / "shared"
+
+
+def pytest_configure(config):
+    # Runs before test modules import the definitions: the manifest must exist and be fresh,
+    # and runs in tests use a throwaway Dagster instance, never the developer's DAGSTER_HOME.
+    os.environ.pop("DAGSTER_HOME", None)
+    os.environ["DAGSTER_DISABLE_TELEMETRY"] = "1"
+    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    from orchestration.cli import prepare_dbt
+
+    prepare_dbt()
+
+
+@contextmanager
+def pipeline_env(landing: Path, workdir: Path):
+    """CDI_* settings pointing at a landing folder and a private warehouse/published folder."""
+    saved = {k: os.environ.get(k) for k in (ENV_LANDING, ENV_WAREHOUSE, ENV_PUBLISHED)}
+    os.environ[ENV_LANDING] = str(landing)
+    os.environ[ENV_WAREHOUSE] = str(workdir / "warehouse.duckdb")
+    os.environ[ENV_PUBLISHED] = str(workdir / "published")
+    try:
+        yield Settings.from_env()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@dataclass
+class Night:
+    """One real run of the nightly job and where it wrote."""
+
+    settings: Settings
+    outcome: object
+
+    @property
+    def published(self) -> Path:
+        return self.settings.published_dir / "warehouse.duckdb"
+
+    def query(self, sql: str, params=None, published: bool = True):
+        path = self.published if published else self.settings.warehouse
+        with duckdb.connect(str(path), read_only=True) as con:
+            return con.execute(sql, params or []).fetchall()
+
+
+def run_pipeline(landing: Path, workdir: Path) -> Night:
+    from orchestration.run import run_nightly
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    with pipeline_env(landing, workdir) as settings:
+        return Night(settings, run_nightly(settings))
+
+
+@pytest.fixture(scope="session")
+def sample(tmp_path_factory):
+    """The bundled sample (13 forces, 7 days), generated once."""
+    from orchestration.sample import generate
+
+    landing = tmp_path_factory.mktemp("sample") / "landing"
+    summary = generate(landing)
+    return landing, summary
+
+
+@pytest.fixture(scope="session")
+def sample_landing(sample) -> Path:
+    return sample[0]
+
+
+@pytest.fixture(scope="session")
+def nightly(sample_landing, tmp_path_factory) -> Night:
+    """The whole pipeline run once on the sample: ingestion, dbt, checks, publish."""
+    night = run_pipeline(sample_landing, tmp_path_factory.mktemp("nightly"))
+    assert night.outcome.success, night.outcome.report()
+    return night
+
+
+@pytest.fixture
+def copy_of_night(nightly, tmp_path):
+    """A private copy of a successful night (warehouse + published), to run again on."""
+    workdir = tmp_path / "night"
+    shutil.copytree(nightly.settings.warehouse.parent, workdir)
+    landing = tmp_path / "landing"
+    shutil.copytree(nightly.settings.landing_dir, landing)
+    return landing, workdir
+
+
+@pytest.fixture(scope="session")
+def pipeline():
+    """`pipeline(landing, workdir)` runs the real nightly job there and returns the Night."""
+    return run_pipeline
