@@ -117,6 +117,12 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:  # bad arguments reach the user as one clear line
         print(f"cdi {args.command}: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: say what failed
+        if os.environ.get("CDI_DEBUG"):
+            raise
+        print(f"cdi {args.command} failed: {type(exc).__name__}: {exc}\n"
+              "(set CDI_DEBUG=1 for the full traceback)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,6 +1,5 @@
 """One Dagster asset per export kind: landing files -> `raw.<table>`."""
 
-from __future__ import annotations
 
 from dagster import (
     AssetCheckResult,

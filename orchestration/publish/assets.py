@@ -1,6 +1,5 @@
 """The publish asset: runs last, after every blocking check upstream has passed."""
 
-from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path

@@ -5,7 +5,6 @@ asset downstream of the table (and so the publish); failed `warning` expectation
 with WARN severity and the run goes on.
 """
 
-from __future__ import annotations
 
 import pandas as pd
 from dagster import (

@@ -4,7 +4,6 @@ The manifest is prepared by `cdi prepare` (make targets, test fixtures) and by
 `prepare_if_dev()` under `dagster dev`; importing this module never parses dbt.
 """
 
-from __future__ import annotations
 
 import shutil
 import sys

@@ -1,0 +1,117 @@
+{#-
+    Recorded versus reported crimes per force, audit and expected offence group, plus an `all`
+    row per force and audit (present even before any review of the audit is loaded).
+-#}
+{%- set recording = wilson_interval('crimes_recorded', 'crimes_reported') -%}
+
+with
+
+audits as (
+
+    select * from {{ ref('stg_raw__audits') }}
+
+),
+
+incident_reviews as (
+
+    select * from {{ ref('stg_raw__incident_reviews') }}
+
+),
+
+expected_crimes as (
+
+    select * from {{ ref('int_expected_crimes_matched') }}
+
+),
+
+-- what each row counts: every expected crime under its own group and under `all`; the `all`
+-- row also counts the incidents where the auditor expected no crime, and every audit
+counted as (
+
+    select
+        audit_id,
+        expected_offence_group as offence_group,
+        incident_id,
+        auditor_ref,
+        is_recorded,
+        is_correctly_classified,
+        is_recorded_on_time
+    from expected_crimes
+
+    union all
+
+    select
+        audit_id,
+        'all' as offence_group,
+        incident_id,
+        auditor_ref,
+        is_recorded,
+        is_correctly_classified,
+        is_recorded_on_time
+    from expected_crimes
+
+    union all
+
+    select
+        audit_id,
+        'all' as offence_group,
+        incident_id,
+        cast(null as {{ dbt.type_string() }}) as auditor_ref,
+        cast(null as {{ dbt.type_boolean() }}) as is_recorded,
+        cast(null as {{ dbt.type_boolean() }}) as is_correctly_classified,
+        cast(null as {{ dbt.type_boolean() }}) as is_recorded_on_time
+    from incident_reviews
+    where expected_offence_code is null
+
+    union all
+
+    select
+        audit_id,
+        'all' as offence_group,
+        cast(null as {{ dbt.type_string() }}) as incident_id,
+        cast(null as {{ dbt.type_string() }}) as auditor_ref,
+        cast(null as {{ dbt.type_boolean() }}) as is_recorded,
+        cast(null as {{ dbt.type_boolean() }}) as is_correctly_classified,
+        cast(null as {{ dbt.type_boolean() }}) as is_recorded_on_time
+    from audits
+
+),
+
+counts as (
+
+    select
+        audit_id,
+        offence_group,
+        cast(count(distinct incident_id) as {{ dbt.type_bigint() }}) as incidents_reviewed,
+        cast(count(auditor_ref) as {{ dbt.type_bigint() }}) as crimes_reported,
+        {{ count_where('is_recorded') }} as crimes_recorded,
+        {{ count_where('is_correctly_classified') }} as crimes_correctly_classified,
+        {{ count_where('is_recorded_on_time') }} as crimes_recorded_on_time
+    from counted
+    group by audit_id, offence_group
+
+),
+
+final as (
+
+    select
+        audits.force_id,
+        counts.audit_id,
+        counts.offence_group,
+        counts.incidents_reviewed,
+        counts.crimes_reported,
+        counts.crimes_recorded,
+        counts.crimes_reported - counts.crimes_recorded as crimes_unrecorded,
+        {{ recording.rate }} as recording_rate,
+        {{ recording.low }} as rate_ci_low,
+        {{ recording.high }} as rate_ci_high,
+        counts.crimes_correctly_classified,
+        counts.crimes_recorded_on_time
+
+    from counts
+    inner join audits
+        on counts.audit_id = audits.audit_id
+
+)
+
+select * from final

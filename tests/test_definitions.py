@@ -1,0 +1,32 @@
+"""The code location loads: every asset, check, job and schedule the scheduler will see."""
+
+from dagster import AssetKey
+
+from orchestration.definitions import defs
+
+
+def test_definitions_load_with_every_layer():
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert {"raw/incidents", "raw/crimes", "raw/audits", "raw/incident_reviews"} <= keys
+    assert {"staging/stg_raw__crimes", "intermediate/int_expected_crimes_matched"} <= keys
+    assert {"marts/recording_accuracy", "marts/no_crime_accuracy", "marts/dim_force"} <= keys
+    assert "published/warehouse" in keys
+    groups = {graph.get(AssetKey.from_user_string(k)).group_name for k in keys}
+    assert {"raw", "staging", "intermediate", "marts", "publish"} <= groups
+
+
+def test_checks_cover_raw_staging_and_marts():
+    checks = {f"{c.asset_key.to_user_string()}:{c.name}" for c in defs.resolve_asset_graph().asset_check_keys}
+    assert "raw/crimes:gx_crimes" in checks
+    assert "staging/stg_raw__crimes:gx_stg_raw__crimes" in checks
+    assert "marts/recording_accuracy:gx_recording_accuracy" in checks
+    assert "raw/incidents:landing_files_clean" in checks
+    assert any(name.startswith("marts/recording_accuracy:") and "gx_" not in name for name in checks), "dbt tests"
+
+
+def test_nightly_job_and_schedule():
+    assert defs.resolve_job_def("nightly") is not None
+    schedule = defs.resolve_schedule_def("nightly_schedule")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone == "Europe/London"
