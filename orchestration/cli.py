@@ -91,6 +91,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Dagster prints its own event log; without this, records propagated to the root logger
+    # would be printed a second time (and GX's INFO chatter with them).
+    logging.getLogger().handlers[0].setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(prog="cdi", description="Crime Data Integrity Warehouse")
     sub = parser.add_subparsers(dest="command", required=True)
 

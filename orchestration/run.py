@@ -48,7 +48,11 @@ def run_nightly(settings: Settings) -> RunOutcome:
 
     job = build_definitions(settings).resolve_job_def("nightly")
     with _instance() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
         outcome = RunOutcome(success=result.success, run_id=result.run_id)
         for event in result.all_events:
             if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
