@@ -7,7 +7,7 @@ from pathlib import Path
 from dagster import ConfigurableResource
 from dagster_duckdb import DuckDBResource
 
-from orchestration.settings import Settings
+from orchestration.settings import WAREHOUSE_STORAGE_VERSION, Settings
 
 # Every step that writes the working warehouse runs in this pool (limit 1 in dagster.yaml):
 # DuckDB allows one read-write process, so parallel steps queue instead of failing.
@@ -34,7 +34,10 @@ def build_resources(settings: Settings) -> dict:
     from orchestration.transform.dbt import dbt_resource
 
     return {
-        "warehouse": DuckDBResource(database=str(settings.warehouse)),
+        "warehouse": DuckDBResource(
+            database=str(settings.warehouse),
+            connection_config={"storage_compatibility_version": WAREHOUSE_STORAGE_VERSION},
+        ),
         "pipeline": PipelineSettings(
             landing_dir=str(settings.landing_dir),
             published_dir=str(settings.published_dir),

@@ -20,6 +20,10 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 # because it is public. `warn_if_demo_key` shouts when it is in use.
 DEMO_PSEUDONYM_KEY = "cdi-demo-key-not-for-real-data"
 
+# The warehouse is created in DuckDB's v1.4 storage format so readers that lag behind
+# DuckDB 2.0 (the CLI on PyPI, BI drivers) can open the published copy.
+WAREHOUSE_STORAGE_VERSION = "v1.4.0"
+
 ENV_LANDING = "CDI_LANDING_DIR"
 ENV_WAREHOUSE = "CDI_WAREHOUSE"
 ENV_PUBLISHED = "CDI_PUBLISHED_DIR"

@@ -74,8 +74,10 @@ def test_readers_see_the_old_or_the_new_night_never_a_mix(copy_of_night):
     lines = answers.read_text().splitlines()
     errors = [line for line in lines if line.startswith("ERROR")]
     assert errors == []
-    seen = {tuple(int(v) for v in line.split(",")) for line in lines}
+    seen = {tuple(int(v) for v in line.split(",")[:3]) for line in lines}
+    kinds = {line.split(",")[3] for line in lines}
     assert len(lines) > 20
+    assert kinds == {"with_python", "with_sqlalchemy", "with_cli"}
     assert seen <= {old, new} and old in seen
 
 
