@@ -166,9 +166,12 @@ def _redact_line(line: str, header: list[str], kind: ExportKind) -> str:
     return out.getvalue()
 
 
-def _execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> None:
-    """Execute with the named parameters the statement uses (DuckDB rejects unused ones)."""
-    con.execute(sql, {name: value for name, value in params.items() if f"${name}" in sql})
+def _execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> int | None:
+    """Execute with the named parameters the statement uses (DuckDB rejects unused ones);
+    returns the row count an INSERT reports."""
+    result = con.execute(sql, {name: value for name, value in params.items() if f"${name}" in sql})
+    row = result.fetchone() if sql.lstrip().upper().startswith("INSERT") else None
+    return row[0] if row else None
 
 
 class FileLoader:
@@ -281,39 +284,45 @@ class FileLoader:
             "file": file.relative_path,
             "loaded_at": _utcnow(),
         }
-        select_typed = ", ".join(f"{expr} AS {qident('_t_' + name)}" for name, expr in typed.items())
+        # Pseudonyms are computed in the final projections only (the HMAC is the costliest
+        # expression of the load), so each personal value is hashed once.
+        checked_columns = ", ".join(
+            f"{typed[c.name]} AS {qident('_t_' + c.name)}" for c in kind.columns if not c.personal
+        )
         _execute(
             con,
-            f"CREATE OR REPLACE TEMP TABLE _checked AS SELECT *, {select_typed}, "
+            f"CREATE OR REPLACE TEMP TABLE _checked AS SELECT *, {checked_columns}, "
             f"{_reason_sql(kind, header, typed)} AS _reason FROM {source}",
             params,
         )
+
+        def value(column) -> str:
+            return typed[column.name] if column.personal else qident("_t_" + column.name)
 
         table = raw_table(kind)
         if replaces_previous:
             con.execute(f"DELETE FROM {table} WHERE _source_file = ?", [file.relative_path])
         stored = [qident(c.stored_name) for c in kind.columns]
-        values = [qident("_t_" + c.name) for c in kind.columns]
         extra_cols, extra_vals = [], []
         if kind.layout is Layout.FORCE_EXPORT:
             extra_cols, extra_vals = ["force_id", "export_date"], ["$force_id", "$export_date"]
         elif "force_id" not in kind.column_names:
             extra_cols, extra_vals = ["force_id"], ["$force_id"]
         lineage = ["_load_id", "_source_file", "_source_row", "_loaded_at"]
-        _execute(
+        loaded = _execute(
             con,
             f"INSERT INTO {table} ({', '.join(stored + extra_cols + lineage)}) "
-            f"SELECT {', '.join(values + extra_vals)}, $load_id, $file, _source_row, $loaded_at "
-            "FROM _checked WHERE _reason IS NULL",
+            f"SELECT {', '.join([value(c) for c in kind.columns] + extra_vals)}, "
+            "$load_id, $file, _source_row, $loaded_at FROM _checked WHERE _reason IS NULL",
             params,
         )
         # The quarantined record keeps every value, personal ones as their pseudonyms.
         record = ", ".join(
-            f"'{c.name}', " + (qident("_t_" + c.name) if c.personal else qident(c.name))
+            f"'{c.name}', " + (typed[c.name] if c.personal else qident(c.name))
             for c in kind.columns
             if c.name in header
         )
-        _execute(
+        quarantined = _execute(
             con,
             "INSERT INTO ops.quarantine SELECT $load_id, $file, _source_row, "
             f"CAST(json_object({record}) AS VARCHAR), _reason FROM _checked WHERE _reason IS NOT NULL",
@@ -328,10 +337,6 @@ class FileLoader:
                     for row, error_type, message, line in rejects
                 ],
             )
-        loaded, quarantined = con.execute(
-            "SELECT count(*) FILTER (WHERE _reason IS NULL), count(*) FILTER (WHERE _reason IS NOT NULL) "
-            "FROM _checked"
-        ).fetchone()
         quarantined += len(rejects)
         if loaded + quarantined != rows_read:  # a bug, never a data problem: fail loudly
             raise AssertionError(f"{file.relative_path}: {rows_read} read != {loaded} + {quarantined}")
