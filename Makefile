@@ -11,6 +11,10 @@ export DO_NOT_TRACK := 1
 
 .PHONY: run test dev manifest lock bench clean
 
+$(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp orchestration/dagster.yaml $@
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
@@ -24,15 +28,14 @@ $(STAMP): $(BIN)/python requirements.lock pyproject.toml
 manifest: $(STAMP)
 	$(BIN)/cdi prepare
 
-run: manifest
+run: manifest $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/cdi run --sample-if-empty
 
 test: manifest
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-dev: manifest
-	mkdir -p $(DAGSTER_HOME)
-	$(BIN)/dagster dev
+dev: manifest $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster dev -m orchestration.definitions
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_ingest.py
