@@ -30,3 +30,24 @@ def test_nightly_job_and_schedule():
     schedule = defs.resolve_schedule_def("nightly_schedule")
     assert schedule.cron_schedule == "0 2 * * *"
     assert schedule.execution_timezone == "Europe/London"
+
+
+def test_dbt_sources_continue_the_lineage_of_the_ingest_assets():
+    graph = defs.resolve_asset_graph()
+    parents = graph.get(AssetKey(["staging", "stg_raw__crimes"])).parent_keys
+    assert AssetKey(["raw", "crimes"]) in parents
+    publish_parents = graph.get(AssetKey(["published", "warehouse"])).parent_keys
+    assert AssetKey(["marts", "recording_accuracy"]) in publish_parents
+    assert AssetKey(["raw", "incidents"]) in publish_parents
+
+
+def test_dagster_cli_validates_the_code_location():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    dagster = Path(sys.executable).with_name("dagster")
+    out = subprocess.run([str(dagster), "definitions", "validate", "-m", "orchestration.definitions"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "passed validation" in out.stdout + out.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import duckdb
+
 RAW_TABLES = ("incidents", "crimes", "crime_decisions", "disposals", "audits",
               "incident_reviews", "no_crime_reviews", "disposal_reviews")
 KIND_OF_TABLE = {"audits": "audit"}
@@ -35,8 +37,6 @@ def test_no_clear_text_personal_data_anywhere_in_the_warehouse(nightly, sample):
     tables = nightly.query(
         "SELECT table_schema, table_name, column_name FROM information_schema.columns "
         "WHERE data_type = 'VARCHAR'", published=False)
-    import duckdb
-
     with duckdb.connect(str(nightly.settings.warehouse), read_only=True) as con:
         con.execute("CREATE TEMP TABLE clear_values AS SELECT unnest(?) AS v", [names])
         for schema, table, column in tables:
@@ -52,25 +52,34 @@ def test_no_clear_text_personal_data_anywhere_in_the_warehouse(nightly, sample):
 def test_running_the_same_night_twice_changes_nothing(copy_of_night, pipeline):
     landing, workdir = copy_of_night
 
-    def snapshot(night):
-        out = {}
-        for table in RAW_TABLES:
-            out[table] = night.query(f'SELECT * EXCLUDE (_loaded_at) FROM raw."{table}" ORDER BY ALL', published=False)
-        for mart in ("recording_accuracy", "no_crime_accuracy", "disposal_accuracy"):
-            out[mart] = night.query(f"SELECT * FROM marts.{mart} ORDER BY ALL", published=False)
-        out["load_log"] = night.query("SELECT count(*) FROM ops.load_log", published=False)
+    marts = ("recording_accuracy", "no_crime_accuracy", "disposal_accuracy")
+
+    def snapshot(con):
+        out = {t: con.execute(f'SELECT * FROM raw."{t}" ORDER BY ALL').fetchall()
+               for t in RAW_TABLES}
+        out.update({m: con.execute(f"SELECT * FROM marts.{m} ORDER BY ALL").fetchall() for m in marts})
+        out["load_log"] = con.execute("SELECT * FROM ops.load_log ORDER BY load_id").fetchall()
+        out["quarantine"] = con.execute("SELECT * FROM ops.quarantine ORDER BY ALL").fetchall()
         return out
 
-    import duckdb
-    from orchestration.settings import Settings
-
-    before = {}
     with duckdb.connect(str(workdir / "warehouse.duckdb"), read_only=True) as con:
-        for table in RAW_TABLES:
-            before[table] = con.execute(f'SELECT * EXCLUDE (_loaded_at) FROM raw."{table}" ORDER BY ALL').fetchall()
+        before = snapshot(con)
     again = pipeline(landing, workdir)
     assert again.outcome.success, again.outcome.report()
-    after = snapshot(again)
-    for table in RAW_TABLES:
-        assert after[table] == before[table], table
+    with duckdb.connect(str(workdir / "warehouse.duckdb"), read_only=True) as con:
+        after = snapshot(con)
+    for name in before:
+        assert after[name] == before[name], name
     assert again.outcome.materialized  # it ran, and found nothing new to load
+
+
+def test_landing_files_are_never_modified(nightly, tmp_path):
+    from orchestration.sample import generate
+
+    fresh = tmp_path / "fresh"
+    generate(fresh)
+    landing = nightly.settings.landing_dir
+    after_run = sorted(p.relative_to(landing) for p in landing.rglob("*") if p.is_file())
+    assert after_run == sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file())
+    for relative in after_run:
+        assert (landing / relative).read_bytes() == (fresh / relative).read_bytes(), relative
