@@ -61,6 +61,17 @@ def prepare_dbt() -> None:
         raise SystemExit(f"dbt parse failed: {result.exception or 'see the messages above'}")
 
 
+def manifest_is_stale() -> bool:
+    """True when a dbt project file is newer than the manifest (or there is none)."""
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    sources = [p for folder in ("models", "macros", "seeds", "tests") for p in (DBT_PROJECT_DIR / folder).rglob("*")]
+    sources += [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    return any(p.is_file() and p.stat().st_mtime > built for p in sources)
+
+
 def cmd_prepare(args: argparse.Namespace) -> int:
     _apply_path_flags(args)
     prepare_dbt()
@@ -81,6 +92,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"{settings.landing_dir} is empty: writing the bundled sample exports there first.")
         generate(settings.landing_dir)
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    if manifest_is_stale():  # a run must never execute yesterday's dbt project
+        print("dbt project changed since the manifest was written: parsing it again.")
+        prepare_dbt()
 
     from orchestration.run import run_nightly
 

@@ -3,6 +3,7 @@
 from dagster import Definitions
 
 from orchestration.ingest.assets import ingest_assets
+from orchestration.ingest.contracts import load_contracts
 from orchestration.jobs import nightly_job, nightly_schedule
 from orchestration.publish.assets import build_publish_asset
 from orchestration.quality.checks import build_quality_checks
@@ -13,6 +14,7 @@ from orchestration.transform.dbt import dbt_models
 
 def build_definitions(settings: Settings) -> Definitions:
     settings.export_to_env()  # dbt's profiles.yml reads CDI_WAREHOUSE
+    load_contracts()  # a broken force contract stops here, naming its file and key
     upstream = [key for assets in (*ingest_assets, dbt_models) for key in assets.keys]
     return Definitions(
         assets=[*ingest_assets, dbt_models, build_publish_asset(upstream)],

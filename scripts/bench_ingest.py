@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.ingest.contracts import ReadSpec
 from orchestration.ingest.kinds import EXPORT_KINDS, KINDS_BY_NAME
 from orchestration.ingest.landing import LandingFile
 from orchestration.ingest.schema import ensure_schema
@@ -54,8 +55,9 @@ def ingest(landing: Path, path: Path, db: Path) -> float:
     with duckdb.connect(str(db)) as con:
         ensure_schema(con, EXPORT_KINDS)
         loader = FileLoader(con, "benchmark-key", run_id="bench")
-        file = LandingFile(path, path.relative_to(landing).as_posix(), KINDS_BY_NAME["incidents"],
-                           "hertfordshire", None, None)
+        kind = KINDS_BY_NAME["incidents"]
+        file = LandingFile(path, path.relative_to(landing).as_posix(), kind, "hertfordshire",
+                           None, None, ReadSpec.canonical(kind))
         started = time.perf_counter()
         outcome = loader.load(file)
         elapsed = time.perf_counter() - started

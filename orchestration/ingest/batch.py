@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.ingest.contracts import load_contracts
 from orchestration.ingest.kinds import EXPORT_KINDS, ExportKind
 from orchestration.ingest.landing import discover
 from orchestration.ingest.loader import FileLoad, FileLoader
@@ -49,7 +50,7 @@ def load_kind(
 ) -> BatchResult:
     ensure_schema(con, EXPORT_KINDS)
     loader = FileLoader(con, pseudonym_key, run_id)
-    files = list(discover(landing_dir, kind))
+    files = list(discover(landing_dir, kind, load_contracts()))
     result = BatchResult(kind)
     for number, file in enumerate(files, start=1):
         outcome = loader.load(file)

@@ -1,18 +1,21 @@
-"""Finding landing files and what their path says (force, export date or audit)."""
+"""Finding landing files, what their path says (force, export date or audit), and how to
+read each one (the force's contract in force on the export date, or the canonical shape)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.ingest.kinds import KINDS_BY_NAME, ExportKind, Layout
+from orchestration.ingest.contracts import ForceContract, ReadSpec
+from orchestration.ingest.kinds import EXPORT_KINDS, ExportKind, Layout
 
-# Extensions read by the canonical CSV reader (gzip is detected by DuckDB from the name).
-CSV_SUFFIXES = (".csv", ".csv.gz")
+# Canonical file names: <kind><suffix>; the suffix says the format (gzip is DuckDB's business).
+CANONICAL_SUFFIXES = {".csv": "csv", ".csv.gz": "csv", ".xlsx": "xlsx", ".json": "jsonl", ".jsonl": "jsonl"}
 
 _FORCE_ID = re.compile(r"^[a-z][a-z-]*[a-z]$")
 _DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -26,6 +29,7 @@ class LandingFile:
     force_id: str
     export_date: dt.date | None  # force exports
     audit_id: str | None  # audit sheets
+    spec: ReadSpec
 
     def sha256(self) -> str:
         digest = hashlib.sha256()
@@ -35,14 +39,33 @@ class LandingFile:
         return digest.hexdigest()
 
 
-def _kind_of(name: str) -> ExportKind | None:
-    for suffix in CSV_SUFFIXES:
-        if name.endswith(suffix):
-            return KINDS_BY_NAME.get(name[: -len(suffix)])
+def _canonical(name: str, kind: ExportKind) -> ReadSpec | None:
+    for suffix, fmt in CANONICAL_SUFFIXES.items():
+        if name == kind.name + suffix:
+            return ReadSpec.canonical(kind, fmt)
     return None
 
 
-def discover(landing_dir: Path, kind: ExportKind | None = None) -> Iterator[LandingFile]:
+def _export_files(folder: Path, export_date: dt.date, contract: ForceContract | None) -> Iterator[tuple[Path, ReadSpec]]:
+    names = sorted(p.name for p in folder.iterdir() if p.is_file())
+    for kind in EXPORT_KINDS:
+        if kind.layout is not Layout.FORCE_EXPORT:
+            continue
+        spec = contract.spec_for(kind, export_date) if contract else None
+        for name in names:
+            found = (
+                spec if spec and fnmatch.fnmatchcase(name, spec.file_name(export_date))
+                else None if spec else _canonical(name, kind)
+            )
+            if found:
+                yield folder / name, found
+
+
+def discover(
+    landing_dir: Path,
+    kind: ExportKind | None = None,
+    contracts: Mapping[str, ForceContract] | None = None,
+) -> Iterator[LandingFile]:
     """Yield landing files in a stable order (force, date or audit, kind).
 
     Anything that does not follow the layout is ignored here on purpose: foreign
@@ -50,22 +73,28 @@ def discover(landing_dir: Path, kind: ExportKind | None = None) -> Iterator[Land
     """
     if not landing_dir.is_dir():
         return
+    contracts = contracts or {}
     for force_dir in sorted(p for p in landing_dir.iterdir() if p.is_dir()):
         if not _FORCE_ID.match(force_dir.name):
             continue
-        for path in sorted(force_dir.rglob("*")):
-            if not path.is_file():
-                continue
-            found = _kind_of(path.name)
-            if found is None or (kind is not None and found != kind):
-                continue
-            parts = path.relative_to(force_dir).parts
-            relative = path.relative_to(landing_dir).as_posix()
-            if found.layout is Layout.FORCE_EXPORT and len(parts) == 2 and _DATE_DIR.match(parts[0]):
+        force_id = force_dir.name
+        for folder in sorted(p for p in force_dir.iterdir() if p.is_dir()):
+            if _DATE_DIR.match(folder.name):
                 try:
-                    export_date = dt.date.fromisoformat(parts[0])
+                    export_date = dt.date.fromisoformat(folder.name)
                 except ValueError:
                     continue
-                yield LandingFile(path, relative, found, force_dir.name, export_date, None)
-            elif found.layout is Layout.AUDIT and len(parts) == 3 and parts[0] == "audits":
-                yield LandingFile(path, relative, found, force_dir.name, None, parts[1])
+                for path, spec in _export_files(folder, export_date, contracts.get(force_id)):
+                    if kind is None or spec.kind == kind:
+                        yield LandingFile(path, path.relative_to(landing_dir).as_posix(), spec.kind,
+                                          force_id, export_date, None, spec)
+            elif folder.name == "audits":
+                for audit_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
+                    for path in sorted(p for p in audit_dir.iterdir() if p.is_file()):
+                        for audit_kind in EXPORT_KINDS:
+                            if audit_kind.layout is not Layout.AUDIT or (kind and audit_kind != kind):
+                                continue
+                            spec = _canonical(path.name, audit_kind)
+                            if spec:
+                                yield LandingFile(path, path.relative_to(landing_dir).as_posix(), audit_kind,
+                                                  force_id, None, audit_dir.name, spec)

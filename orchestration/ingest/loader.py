@@ -10,27 +10,21 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import gzip
 import io
-import zlib
+import re
 from dataclasses import dataclass
 
 import duckdb
 
-from orchestration.ingest.kinds import ColumnType, ExportKind, Layout
+from orchestration.ingest.contracts import CANONICAL, ReadSpec
+from orchestration.ingest.kinds import ColumnType, Layout
 from orchestration.ingest.landing import LandingFile
 from orchestration.ingest.pseudonymise import hmac_pads, hmac_sql
+from orchestration.ingest.readers import FileRejected, read_header, stage
 from orchestration.ingest.schema import qident, raw_table
 
 # Landing timestamps without an offset are UK local time (DESIGN.md).
 LANDING_TIME_ZONE = "Europe/London"
-
-_HEADER_PEEK_BYTES = 1 << 16
-
-
-class FileRejected(Exception):
-    """The file as a whole cannot be loaded; the message says why."""
-
 
 @dataclass(frozen=True)
 class FileLoad:
@@ -56,111 +50,125 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _read_header(file: LandingFile) -> list[str]:
-    """The header row, checked before DuckDB reads the file."""
-    try:
-        if file.path.name.endswith(".gz"):
-            with gzip.open(file.path, "rb") as fh:
-                head = fh.read(_HEADER_PEEK_BYTES)
-        else:
-            with file.path.open("rb") as fh:
-                head = fh.read(_HEADER_PEEK_BYTES)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise FileRejected(f"truncated or corrupt gzip: {exc}") from exc
-    if not head.strip():
-        raise FileRejected("empty file: no header row")
-    first_line = head.split(b"\n", 1)[0].rstrip(b"\r")
-    try:
-        text = first_line.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FileRejected(
-            f"header is not UTF-8 (byte {exc.start}: {first_line[exc.start:exc.start + 4]!r}); "
-            "canonical exports are UTF-8 CSV"
-        ) from exc
-    return [name.strip() for name in next(csv.reader([text]))]
-
-
-def _check_header(kind: ExportKind, header: list[str]) -> None:
-    missing = [c for c in kind.required_columns if c not in header]
-    unknown = [c for c in header if c not in kind.column_names]
+def _check_header(spec: ReadSpec, header: list[str]) -> None:
+    """Every mapped column present, nothing unexpected: else the whole file is rejected."""
+    sources = spec.mapped_sources
+    missing_required = [f"{spec.columns[c]}" for c in spec.kind.column_names
+                        if c in spec.required and spec.columns.get(c) not in header]
+    canonical = spec.contract == CANONICAL
+    # The canonical shape lets optional columns be absent; a contract promised them.
+    missing_mapped = [] if canonical else [
+        f"{source} ({name})" for name, source in spec.columns.items()
+        if source not in header and name not in spec.required
+    ]
+    unknown = [c for c in header if c not in sources]
     repeated = sorted({c for c in header if header.count(c) > 1})
     problems = []
-    if missing:
-        problems.append(f"missing required column(s) {', '.join(missing)}")
+    if missing_required:
+        problems.append(f"missing required column(s) {', '.join(missing_required)}")
+    if missing_mapped:
+        problems.append(f"missing mapped column(s) {', '.join(missing_mapped)}")
     if unknown:
         problems.append(f"unexpected column(s) {', '.join(unknown)}")
     if repeated:
         problems.append(f"repeated column(s) {', '.join(repeated)}")
     if problems:
-        raise FileRejected(
-            "; ".join(problems) + f" (expected header: {','.join(kind.column_names)})"
-        )
+        expected = ",".join(spec.columns[c] for c in spec.kind.column_names if c in spec.columns)
+        where = "" if canonical else f"{spec.contract}: "
+        raise FileRejected(where + "; ".join(problems) + f" (expected header: {expected})")
 
 
-def _typed_sql(kind: ExportKind, header: list[str]) -> dict[str, str]:
-    """Typed SQL expression per canonical column, over the all-VARCHAR staging table."""
-    exprs = {}
-    for column in kind.columns:
-        if column.name not in header:
-            exprs[column.name] = f"CAST(NULL AS {column.type.value})"
-            continue
-        value = f"nullif(trim({qident(column.name)}), '')"
-        if column.personal:
-            exprs[column.name] = hmac_sql(qident(column.name))
-        elif column.type is ColumnType.TIMESTAMP:
+class _Sql:
+    """The SQL of one file's load: typed values, reasons and parameters, from its spec."""
+
+    def __init__(self, spec: ReadSpec, header: list[str]):
+        self.spec = spec
+        self.present = {c.name: spec.source(c.name) for c in spec.kind.columns
+                        if spec.source(c.name) in header}
+        self.params: dict[str, object] = {}
+
+    def _bind(self, value: object) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f"${name}"
+
+    def raw(self, name: str) -> str:
+        """The trimmed text of a canonical column, after the contract's code mapping."""
+        value = f"nullif(trim({qident(self.present[name])}), '')"
+        mapping = self.spec.codes.get(name)
+        if not mapping:
+            return value
+        whens = " ".join(f"WHEN {self._bind(k)} THEN {self._bind(v)}" for k, v in mapping.items())
+        return f"(CASE {value} {whens} ELSE {value} END)"
+
+    def typed(self, column) -> str:
+        if column.name not in self.present:
+            return f"CAST(NULL AS {column.type.value})"
+        value = self.raw(column.name)
+        fmt = self.spec.formats.get(column.name)
+        if column.name in self.spec.personal:
+            return hmac_sql(value)
+        if column.type is ColumnType.TIMESTAMP:
+            if fmt:
+                local = f"try_strptime({value}, {self._bind(fmt)})"
+                return f"(timezone({self._bind(self.spec.time_zone)}, {local}) AT TIME ZONE 'UTC')"
+            if self.spec.time_zone != LANDING_TIME_ZONE:
+                return f"(timezone({self._bind(self.spec.time_zone)}, try_cast({value} AS TIMESTAMP)) AT TIME ZONE 'UTC')"
             # TIMESTAMPTZ parsing honours an explicit offset and reads the rest as UK local.
-            exprs[column.name] = f"(try_cast({value} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
-        elif column.type is ColumnType.DATE:
-            exprs[column.name] = f"try_cast({value} AS DATE)"
-        elif column.type is ColumnType.INTEGER:
-            exprs[column.name] = f"try_cast({value} AS INTEGER)"
-        elif column.type is ColumnType.BOOLEAN:
-            exprs[column.name] = (
-                f"CASE lower({value}) WHEN 'true' THEN true WHEN 'false' THEN false END"
-            )
-        else:
-            exprs[column.name] = value
-    return exprs
+            return f"(try_cast({value} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
+        if column.type is ColumnType.DATE:
+            return f"CAST(try_strptime({value}, {self._bind(fmt)}) AS DATE)" if fmt else f"try_cast({value} AS DATE)"
+        if column.type is ColumnType.INTEGER:
+            return f"try_cast({value} AS INTEGER)"
+        if column.type is ColumnType.BOOLEAN:
+            return f"CASE lower({value}) WHEN 'true' THEN true WHEN 'false' THEN false END"
+        return value
 
-
-def _reason_sql(kind: ExportKind, header: list[str], typed: dict[str, str]) -> str:
-    """First problem of a row, or NULL. Order: missing value, bad type, wrong force, duplicate."""
-    cases = []
-    for column in kind.columns:
-        if column.name not in header:
-            continue
-        raw = f"nullif(trim({qident(column.name)}), '')"
-        if column.required:
-            cases.append(f"WHEN {raw} IS NULL THEN 'missing required value in {column.name}'")
-        if column.type is not ColumnType.TEXT and not column.personal:
-            label = column.type.value.lower()
-            cases.append(
-                f"WHEN {raw} IS NOT NULL AND {typed[column.name]} IS NULL "
-                f"THEN 'unparseable {label} in {column.name}: ' || {raw}"
-            )
-    if kind.layout is Layout.AUDIT and "force_id" in header:
+    def reason(self, row_error: bool) -> str:
+        """First problem of a row, or NULL. Order: unreadable, missing value, bad type, wrong
+        force, duplicate key."""
+        kind = self.spec.kind
+        cases = ["WHEN _row_error IS NOT NULL THEN _row_error"] if row_error else []
+        for column in kind.columns:
+            if column.name not in self.present:
+                continue
+            raw = self.raw(column.name)
+            if column.name in self.spec.required:
+                cases.append(f"WHEN {raw} IS NULL THEN 'missing required value in {column.name}'")
+            if column.type is not ColumnType.TEXT and column.name not in self.spec.personal:
+                source = self.present[column.name]
+                label = column.type.value.lower()
+                fmt = self.spec.formats.get(column.name)
+                details = ([f"column {source!r}"] if source != column.name else []) + ([f"format {fmt}"] if fmt else [])
+                where = column.name + (f" ({', '.join(details)})" if details else "")
+                cases.append(
+                    f"WHEN {raw} IS NOT NULL AND {self.typed(column)} IS NULL "
+                    f"THEN {self._bind(f'unparseable {label} in {where}: ')} || {raw}"
+                )
+        if kind.layout is Layout.AUDIT and "force_id" in self.present:
+            force = self.raw("force_id")
+            cases.append(f"WHEN {force} <> $force_id THEN 'force_id ' || {force} "
+                         "|| ' does not match the landing folder ' || $force_id")
+        keys = [self.raw(k) for k in kind.key]
+        key_text = " || '/' || ".join(f"coalesce({k}, '')" for k in keys)
+        partition = ", ".join(keys)
         cases.append(
-            "WHEN trim(force_id) <> $force_id THEN 'force_id ' || trim(force_id) "
-            "|| ' does not match the landing folder ' || $force_id"
+            f"WHEN row_number() OVER (PARTITION BY {partition} ORDER BY _source_row) > 1 "
+            f"THEN 'duplicate key {'/'.join(kind.key)}=' || {key_text} || ' (first at row ' "
+            f"|| min(_source_row) OVER (PARTITION BY {partition}) || ')'"
         )
-    key = ", ".join(f"trim({qident(k)})" for k in kind.key)
-    key_text = " || '/' || ".join(f"coalesce(trim({qident(k)}), '')" for k in kind.key)
-    cases.append(
-        f"WHEN row_number() OVER (PARTITION BY {key} ORDER BY _source_row) > 1 "
-        f"THEN 'duplicate key {'/'.join(kind.key)}=' || {key_text} || ' (first at row ' "
-        f"|| min(_source_row) OVER (PARTITION BY {key}) || ')'"
-    )
-    return "CASE " + " ".join(cases) + " END"
+        return "CASE " + " ".join(cases) + " END"
 
 
-def _redact_line(line: str, header: list[str], kind: ExportKind) -> str:
+def _redact_line(line: str, header: list[str], spec: ReadSpec) -> str:
     """A rejected line with its personal fields blanked (positions from the header)."""
-    personal = {i for i, name in enumerate(header) if name in kind.column_names and kind.column(name).personal}
-    if not personal:
-        return line
-    fields = next(csv.reader([line]), [])
+    personal_sources = {spec.columns[c] for c in spec.personal}
+    personal = {i for i, name in enumerate(header) if name in personal_sources}
+    if not personal or spec.format != "csv":
+        return line if not personal else "<line withheld: it may hold personal data>"
+    fields = next(csv.reader([line], delimiter=spec.delimiter, quotechar=spec.quote), [])
     out = io.StringIO()
-    csv.writer(out, lineterminator="").writerow(
+    csv.writer(out, delimiter=spec.delimiter, quotechar=spec.quote, lineterminator="").writerow(
         ["<redacted>" if i in personal and f else f for i, f in enumerate(fields)]
     )
     return out.getvalue()
@@ -169,7 +177,8 @@ def _redact_line(line: str, header: list[str], kind: ExportKind) -> str:
 def _execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> int | None:
     """Execute with the named parameters the statement uses (DuckDB rejects unused ones);
     returns the row count an INSERT reports."""
-    result = con.execute(sql, {name: value for name, value in params.items() if f"${name}" in sql})
+    used = set(re.findall(r"\$(\w+)", sql))
+    result = con.execute(sql, {name: value for name, value in params.items() if name in used})
     row = result.fetchone() if sql.lstrip().upper().startswith("INSERT") else None
     return row[0] if row else None
 
@@ -242,40 +251,29 @@ class FileLoader:
         )
 
     def _load_rows(self, file: LandingFile, load_id: int, replaces_previous: bool) -> FileLoad:
-        kind = file.kind
-        header = _read_header(file)
-        _check_header(kind, header)
-        con = self.con
-        con.execute("DROP TABLE IF EXISTS temp._rejects; DROP TABLE IF EXISTS temp._rejects_scan")
-        # All VARCHAR with the header's own column names: types are checked below so a bad
-        # value is quarantined with its reason instead of failing the whole read.
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _landing AS "
-            "SELECT *, row_number() OVER () AS _rn FROM read_csv(?, header = true, columns = ?, "
-            "auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
-            "store_rejects = true, rejects_table = '_rejects', rejects_scan = '_rejects_scan')",
-            [str(file.path), {name: "VARCHAR" for name in header}],
-        )
-        rejects = con.execute(
-            "SELECT line - 1 AS source_row, min(error_type), min(error_message), min(csv_line) "
-            "FROM temp._rejects GROUP BY line ORDER BY line"
-        ).fetchall()
-        parsed = con.execute("SELECT count(*) FROM _landing").fetchone()[0]
-        rows_read = parsed + len(rejects)
-        if rejects:
+        kind, spec, con = file.kind, file.spec, self.con
+        header = read_header(file)
+        _check_header(spec, header)
+        staged = stage(con, file, header)
+        if staged.rejects:
             # DuckDB skips rejected rows, so map the parsed rows back to record numbers.
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE _rowmap AS SELECT r AS _source_row, "
                 "row_number() OVER (ORDER BY r) AS _rn FROM range(1, ? + 1) t(r) "
                 "WHERE r NOT IN (SELECT line - 1 FROM temp._rejects)",
-                [rows_read],
+                [staged.rows_read],
             )
             source = "_landing JOIN _rowmap USING (_rn)"
         else:
             source = "(SELECT *, _rn AS _source_row FROM _landing)"
 
-        typed = _typed_sql(kind, header)
+        sql = _Sql(spec, header)
+        checked = ", ".join(
+            f"{sql.typed(c)} AS {qident('_t_' + c.name)}" for c in kind.columns if c.name not in spec.personal
+        )
+        reason = sql.reason(row_error=spec.format == "jsonl")
         params = {
+            **sql.params,
             "force_id": file.force_id,
             "export_date": file.export_date,
             "ipad": self.ipad,
@@ -284,20 +282,13 @@ class FileLoader:
             "file": file.relative_path,
             "loaded_at": _utcnow(),
         }
+        _execute(con, f"CREATE OR REPLACE TEMP TABLE _checked AS SELECT *, {checked}, {reason} AS _reason "
+                      f"FROM {source}", params)
+
         # Pseudonyms are computed in the final projections only (the HMAC is the costliest
         # expression of the load), so each personal value is hashed once.
-        checked_columns = ", ".join(
-            f"{typed[c.name]} AS {qident('_t_' + c.name)}" for c in kind.columns if not c.personal
-        )
-        _execute(
-            con,
-            f"CREATE OR REPLACE TEMP TABLE _checked AS SELECT *, {checked_columns}, "
-            f"{_reason_sql(kind, header, typed)} AS _reason FROM {source}",
-            params,
-        )
-
         def value(column) -> str:
-            return typed[column.name] if column.personal else qident("_t_" + column.name)
+            return sql.typed(column) if column.name in spec.personal else qident("_t_" + column.name)
 
         table = raw_table(kind)
         if replaces_previous:
@@ -309,36 +300,40 @@ class FileLoader:
         elif "force_id" not in kind.column_names:
             extra_cols, extra_vals = ["force_id"], ["$force_id"]
         lineage = ["_load_id", "_source_file", "_source_row", "_loaded_at"]
+        values = [value(c) for c in kind.columns]
+        params.update(sql.params)
         loaded = _execute(
             con,
             f"INSERT INTO {table} ({', '.join(stored + extra_cols + lineage)}) "
-            f"SELECT {', '.join([value(c) for c in kind.columns] + extra_vals)}, "
-            "$load_id, $file, _source_row, $loaded_at FROM _checked WHERE _reason IS NULL",
+            f"SELECT {', '.join(values + extra_vals)}, $load_id, $file, _source_row, $loaded_at "
+            "FROM _checked WHERE _reason IS NULL",
             params,
         )
-        # The quarantined record keeps every value, personal ones as their pseudonyms.
+        # The quarantined record keeps every value under its canonical name, personal ones
+        # as their pseudonyms.
         record = ", ".join(
-            f"'{c.name}', " + (typed[c.name] if c.personal else qident(c.name))
+            f"'{c.name}', " + (sql.typed(c) if c.name in spec.personal else qident(sql.present[c.name]))
             for c in kind.columns
-            if c.name in header
+            if c.name in sql.present
         )
+        params.update(sql.params)
         quarantined = _execute(
             con,
             "INSERT INTO ops.quarantine SELECT $load_id, $file, _source_row, "
             f"CAST(json_object({record}) AS VARCHAR), _reason FROM _checked WHERE _reason IS NOT NULL",
             params,
         )
-        if rejects:
+        if staged.rejects:
             con.executemany(
                 "INSERT INTO ops.quarantine VALUES (?, ?, ?, ?, ?)",
                 [
-                    [load_id, file.relative_path, row, _redact_line(line or "", header, kind),
+                    [load_id, file.relative_path, row, _redact_line(line or "", header, spec),
                      f"unreadable row ({error_type.lower()}): {message}"]
-                    for row, error_type, message, line in rejects
+                    for row, error_type, message, line in staged.rejects
                 ],
             )
-        quarantined += len(rejects)
-        if loaded + quarantined != rows_read:  # a bug, never a data problem: fail loudly
-            raise AssertionError(f"{file.relative_path}: {rows_read} read != {loaded} + {quarantined}")
+        quarantined += len(staged.rejects)
+        if loaded + quarantined != staged.rows_read:  # a bug, never a data problem: fail loudly
+            raise AssertionError(f"{file.relative_path}: {staged.rows_read} read != {loaded} + {quarantined}")
         message = "replaces the previously loaded version" if replaces_previous else None
-        return FileLoad(file, "loaded", load_id, rows_read, loaded, quarantined, message)
+        return FileLoad(file, "loaded", load_id, staged.rows_read, loaded, quarantined, message)

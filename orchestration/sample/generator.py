@@ -29,7 +29,6 @@ How the figures are built, per force:
 
 from __future__ import annotations
 
-import csv
 import math
 import random
 from dataclasses import dataclass, field
@@ -38,8 +37,12 @@ from pathlib import Path
 from typing import Callable, Sequence
 from zoneinfo import ZoneInfo
 
+from orchestration.ingest.contracts import ForceContract, ReadSpec, load_contracts
+from orchestration.ingest.kinds import KINDS_BY_NAME
+
 from . import texts
 from .people import PeopleFactory, Person
+from .writers import write_table
 from .profiles import (
     CODE_WEIGHTS,
     FORCE_PROFILES,
@@ -126,12 +129,15 @@ def generate(
     forces: Sequence[str] | None = None,
     days: int = 7,
     progress: Callable[[str], None] | None = None,
+    canonical: bool = False,
 ) -> GenerationSummary:
     """Write the sample landing tree under ``out_dir`` and return what was written.
 
     ``days`` export days are written from 2014-01-06 (at least 5: late crimes must still be
     recorded inside the audit period). ``forces`` defaults to all of ``SAMPLE_FORCES``.
     Existing files with the same names are overwritten; nothing else is touched.
+    Forces with a contract in `orchestration/force_contracts/` are written in their own shape
+    (and audit sheets as XLSX, as inspectors deliver them) unless ``canonical`` is true.
     """
     if isinstance(days, bool) or not isinstance(days, int):
         raise ValueError(f"days must be an integer of at least {MIN_DAYS}, got {days!r}")
@@ -145,15 +151,15 @@ def generate(
     files: list[Path] = []
     rows = {kind: 0 for kind in KINDS}
     clear: set[str] = set()
+    contracts = {} if canonical else load_contracts()
     for force_id in force_ids:
         builder = _ForceBuilder(FORCE_PROFILES[force_id], seed, days)
         builder.build()
         tables = builder.tables()
         for rel, kind, records in tables:
-            path = out_dir / force_id / rel / f"{kind}.csv"
-            _write_csv(path, kind, records, clear)
-            files.append(path)
+            files.append(_write(out_dir / force_id / rel, kind, records, contracts.get(force_id), canonical))
             rows[kind] += len(records)
+            _collect_personal(kind, records, clear)
         if progress is not None:
             progress(
                 f"{force_id}: {len(builder.incidents)} incidents, {len(builder.crimes)} crimes, "
@@ -189,18 +195,28 @@ def _resolve_forces(forces: Sequence[str] | None) -> tuple[str, ...]:
     return chosen
 
 
-def _write_csv(path: Path, kind: str, records: list[dict[str, str]], clear: set[str]) -> None:
+def _write(folder: Path, kind: str, records: list[dict[str, str]],
+           contract: ForceContract | None, canonical: bool) -> Path:
+    columns = EXPORT_COLUMNS.get(kind) or AUDIT_COLUMNS[kind]
+    export_kind = KINDS_BY_NAME[kind]
+    if kind in AUDIT_COLUMNS:
+        spec = ReadSpec.canonical(export_kind, "csv" if canonical else "xlsx")
+        name = f"{kind}.{'csv' if canonical else 'xlsx'}"
+    else:
+        day = date.fromisoformat(folder.name)
+        spec = contract.spec_for(export_kind, day) if contract else None
+        name = spec.file_name(day) if spec else f"{kind}.csv"
+        spec = spec or ReadSpec.canonical(export_kind)
+    return write_table(folder, name, spec, columns, records)
+
+
+def _collect_personal(kind: str, records: list[dict[str, str]], clear: set[str]) -> None:
     columns = EXPORT_COLUMNS.get(kind) or AUDIT_COLUMNS[kind]
     personal = [c for c in columns if c.endswith(_PERSONAL_SUFFIXES)]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(columns)
-        for record in records:
-            writer.writerow([record.get(c, "") for c in columns])
-            for c in personal:
-                if record.get(c):
-                    clear.add(record[c])
+    for record in records:
+        for c in personal:
+            if record.get(c):
+                clear.add(record[c])
 
 
 # --- time helpers ---------------------------------------------------------------------------

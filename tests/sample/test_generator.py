@@ -172,7 +172,7 @@ def tree_digest(root: Path) -> dict[str, str]:
 def default_sample(tmp_path_factory) -> tuple[Path, GenerationSummary, float]:
     root = tmp_path_factory.mktemp("sample_default")
     started = time.perf_counter()
-    summary = generate(root)
+    summary = generate(root, canonical=True)
     return root, summary, time.perf_counter() - started
 
 
@@ -187,12 +187,12 @@ def default_data(default_sample) -> dict[str, ForceData]:
 def test_same_seed_gives_byte_identical_files_and_other_seed_differs(default_sample,
                                                                       tmp_path):
     root, summary, _ = default_sample
-    again = generate(tmp_path / "again")
+    again = generate(tmp_path / "again", canonical=True)
     assert tree_digest(tmp_path / "again") == tree_digest(root)
     assert again.rows_per_kind == summary.rows_per_kind
     assert again.clear_text_values == summary.clear_text_values
     other = tmp_path / "other"
-    generate(other, seed=7)
+    generate(other, seed=7, canonical=True)
     assert tree_digest(other).keys() == tree_digest(root).keys()
     assert tree_digest(other) != tree_digest(root)
 
@@ -343,7 +343,7 @@ def test_every_force_reproduces_its_calibration_row(default_data):
 
 @pytest.mark.parametrize("seed", [2014, 99])
 def test_single_force_five_days_keeps_hertfordshire_figures(tmp_path, seed):
-    generate(tmp_path, seed=seed, forces=["hertfordshire"], days=5)
+    generate(tmp_path, seed=seed, forces=["hertfordshire"], days=5, canonical=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hertfordshire"]
     data = load_force(tmp_path, "hertfordshire")
     assert data.export_days == [f"2014-01-{d:02d}" for d in range(6, 11)]
@@ -378,3 +378,20 @@ def test_bad_arguments_raise_value_error(tmp_path):
     with pytest.raises(ValueError, match="atlantis"):
         generate(tmp_path, forces=["hertfordshire", "atlantis"])
     assert not any(tmp_path.iterdir())
+
+
+def test_contract_shapes_are_deterministic_too(tmp_path):
+    """Kent (cp1252, ';'), Greater Manchester (JSON lines), the Met (XLSX), Essex (own names
+    and codes, two contract versions) and XLSX audit sheets: same seed, same bytes."""
+    forces = ["kent", "greater-manchester", "metropolitan", "essex"]
+    first = generate(tmp_path / "a", forces=forces)
+    second = generate(tmp_path / "b", forces=forces)
+    assert tree_digest(tmp_path / "a") == tree_digest(tmp_path / "b")
+    names = {p.relative_to(tmp_path / "a").as_posix() for p in first.files}
+    assert "kent/2014-01-06/KENT_INCIDENTS_20140106.csv" in names
+    assert "greater-manchester/2014-01-06/gmp-crimes-2014-01-06.jsonl" in names
+    assert "metropolitan/2014-01-06/MPS_20140106_CAD.xlsx" in names
+    assert "essex/2014-01-08/incidents_20140108.csv" in names  # contract version 1
+    assert "essex/2014-01-09/ESX_STORM_20140109.csv" in names  # version 2 from 2014-01-09
+    assert "kent/audits/kent-2014/incident_reviews.xlsx" in names
+    assert first.rows_per_kind == second.rows_per_kind
