@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
 
 from orchestration.settings import (
     DBT_PROJECT_DIR,
+    PROJECT_ROOT,
     ENV_LANDING,
     ENV_PUBLISHED,
     ENV_WAREHOUSE,
@@ -83,6 +85,22 @@ def _landing_is_empty(landing: Path) -> bool:
     return not landing.exists() or not any(landing.iterdir())
 
 
+# Real police.uk street-level files shipped beside the project (shared/data/police_uk).
+POLICE_UK_SAMPLES = PROJECT_ROOT.parent / "shared" / "data" / "police_uk"
+
+
+def _copy_published_samples(landing: Path) -> None:
+    files = sorted(POLICE_UK_SAMPLES.glob("*-street.csv")) if POLICE_UK_SAMPLES.is_dir() else []
+    if not files:
+        print(f"No police.uk sample files at {POLICE_UK_SAMPLES}: published volumes will be empty.")
+        return
+    target = landing / "police_uk"
+    target.mkdir(parents=True, exist_ok=True)
+    for path in files:
+        shutil.copyfile(path, target / path.name)
+    print(f"Copied {len(files)} real police.uk files from {POLICE_UK_SAMPLES} to {target}.")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _apply_path_flags(args)
     settings.warn_if_demo_key()
@@ -91,6 +109,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         print(f"{settings.landing_dir} is empty: writing the bundled sample exports there first.")
         generate(settings.landing_dir)
+        _copy_published_samples(settings.landing_dir)
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     if manifest_is_stale():  # a run must never execute yesterday's dbt project
         print("dbt project changed since the manifest was written: parsing it again.")

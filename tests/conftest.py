@@ -70,13 +70,19 @@ def run_pipeline(landing: Path, workdir: Path) -> Night:
         return Night(settings, run_nightly(settings))
 
 
+POLICE_UK_FILES = SHARED_DIR / "data" / "police_uk"
+
+
 @pytest.fixture(scope="session")
 def sample(tmp_path_factory):
-    """The bundled sample (13 forces, 7 days), generated once."""
+    """The bundled sample (13 forces, 7 days), generated once, plus the real police.uk files."""
     from orchestration.sample import generate
 
     landing = tmp_path_factory.mktemp("sample") / "landing"
     summary = generate(landing)
+    (landing / "police_uk").mkdir()
+    for path in sorted(POLICE_UK_FILES.glob("*-street.csv")):
+        shutil.copy(path, landing / "police_uk" / path.name)
     return landing, summary
 
 

@@ -14,12 +14,22 @@ class ColumnType(str, Enum):
     TIMESTAMP = "TIMESTAMP"  # stored in UTC; landing values are UK local unless offset given
     DATE = "DATE"
     INTEGER = "INTEGER"
+    DOUBLE = "DOUBLE"
     BOOLEAN = "BOOLEAN"
 
 
 class Layout(str, Enum):
     FORCE_EXPORT = "force_export"  # <force_id>/<YYYY-MM-DD>/<kind>.<ext>
     AUDIT = "audit"  # <force_id>/audits/<audit_id>/<kind>.<ext>
+    POLICE_UK = "police_uk"  # police_uk/<YYYY-MM>-<force_id>-street.csv (published data)
+
+
+# Columns a file's path supplies (they are not in the file itself), per layout.
+_PATH_COLUMNS = {
+    Layout.FORCE_EXPORT: (("force_id", "VARCHAR"), ("export_date", "DATE")),
+    Layout.AUDIT: (("force_id", "VARCHAR"),),
+    Layout.POLICE_UK: (("force_id", "VARCHAR"), ("file_month", "VARCHAR"), ("layout", "VARCHAR")),
+}
 
 
 @dataclass(frozen=True)
@@ -40,7 +50,7 @@ class ExportKind:
     table: str  # raw table name
     layout: Layout
     columns: tuple[Column, ...]
-    key: tuple[str, ...]  # unique within one file; a repeat is quarantined
+    key: tuple[str, ...]  # unique within one file; a repeat is quarantined (empty: no rule)
 
     @property
     def column_names(self) -> list[str]:
@@ -54,11 +64,16 @@ class ExportKind:
         return next(c for c in self.columns if c.name == name)
 
 
-T, TS, D, I, B = (
+def path_columns(kind: "ExportKind") -> tuple[tuple[str, str], ...]:
+    return tuple(c for c in _PATH_COLUMNS[kind.layout] if c[0] not in kind.column_names)
+
+
+T, TS, D, I, F, B = (
     ColumnType.TEXT,
     ColumnType.TIMESTAMP,
     ColumnType.DATE,
     ColumnType.INTEGER,
+    ColumnType.DOUBLE,
     ColumnType.BOOLEAN,
 )
 
@@ -184,5 +199,31 @@ EXPORT_KINDS: tuple[ExportKind, ...] = (
         key=("crime_id",),
     ),
 )
+
+# police.uk street-level crime: one file per force and month. No key: anti-social behaviour
+# rows have no Crime ID, and exact duplicates are flagged downstream, not quarantined.
+POLICE_UK_STREET = ExportKind(
+    "street",
+    "police_uk_street",
+    Layout.POLICE_UK,
+    (
+        Column("crime_id"),
+        _required("month"),
+        Column("reported_by"),
+        Column("falls_within"),
+        Column("longitude", F),
+        Column("latitude", F),
+        Column("easting", F),
+        Column("northing", F),
+        Column("location"),
+        Column("lsoa_code"),
+        Column("lsoa_name"),
+        _required("crime_type"),
+        Column("last_outcome_category"),
+        Column("context"),
+    ),
+    key=(),
+)
+EXPORT_KINDS = (*EXPORT_KINDS, POLICE_UK_STREET)
 
 KINDS_BY_NAME = {k.name: k for k in EXPORT_KINDS}

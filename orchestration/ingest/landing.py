@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration.ingest.contracts import ForceContract, ReadSpec
-from orchestration.ingest.kinds import EXPORT_KINDS, ExportKind, Layout
+from orchestration.ingest import police_uk
+from orchestration.ingest.kinds import EXPORT_KINDS, POLICE_UK_STREET, ExportKind, Layout
 
 # Canonical file names: <kind><suffix>; the suffix says the format (gzip is DuckDB's business).
 CANONICAL_SUFFIXES = {".csv": "csv", ".csv.gz": "csv", ".xlsx": "xlsx", ".json": "jsonl", ".jsonl": "jsonl"}
@@ -30,6 +31,10 @@ class LandingFile:
     export_date: dt.date | None  # force exports
     audit_id: str | None  # audit sheets
     spec: ReadSpec
+    extra: tuple[tuple[str, str], ...] = ()  # other values the path gives (police.uk month, layout)
+
+    def path_values(self) -> dict[str, object]:
+        return {"force_id": self.force_id, "export_date": self.export_date, **dict(self.extra)}
 
     def sha256(self) -> str:
         digest = hashlib.sha256()
@@ -61,6 +66,20 @@ def _export_files(folder: Path, export_date: dt.date, contract: ForceContract | 
                 yield folder / name, found
 
 
+def _police_uk_files(landing_dir: Path) -> Iterator[LandingFile]:
+    folder = landing_dir / police_uk.FOLDER
+    if not folder.is_dir():
+        return
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        match = police_uk.FILE_NAME.match(path.name)
+        if not match:
+            continue
+        layout = police_uk.layout_of(path)
+        yield LandingFile(path, path.relative_to(landing_dir).as_posix(), POLICE_UK_STREET,
+                          match["force_id"], None, None, police_uk.LAYOUTS[layout],
+                          (("file_month", match["month"]), ("layout", layout)))
+
+
 def discover(
     landing_dir: Path,
     kind: ExportKind | None = None,
@@ -74,6 +93,8 @@ def discover(
     if not landing_dir.is_dir():
         return
     contracts = contracts or {}
+    if kind in (None, POLICE_UK_STREET):
+        yield from _police_uk_files(landing_dir)
     for force_dir in sorted(p for p in landing_dir.iterdir() if p.is_dir()):
         if not _FORCE_ID.match(force_dir.name):
             continue

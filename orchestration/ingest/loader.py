@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import duckdb
 
 from orchestration.ingest.contracts import CANONICAL, ReadSpec
-from orchestration.ingest.kinds import ColumnType, Layout
+from orchestration.ingest.kinds import ColumnType, Layout, path_columns
 from orchestration.ingest.landing import LandingFile
 from orchestration.ingest.pseudonymise import hmac_pads, hmac_sql
 from orchestration.ingest.readers import FileRejected, read_header, stage
@@ -118,8 +118,8 @@ class _Sql:
             return f"(try_cast({value} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
         if column.type is ColumnType.DATE:
             return f"CAST(try_strptime({value}, {self._bind(fmt)}) AS DATE)" if fmt else f"try_cast({value} AS DATE)"
-        if column.type is ColumnType.INTEGER:
-            return f"try_cast({value} AS INTEGER)"
+        if column.type in (ColumnType.INTEGER, ColumnType.DOUBLE):
+            return f"try_cast({value} AS {column.type.value})"
         if column.type is ColumnType.BOOLEAN:
             return f"CASE lower({value}) WHEN 'true' THEN true WHEN 'false' THEN false END"
         return value
@@ -149,6 +149,8 @@ class _Sql:
             force = self.raw("force_id")
             cases.append(f"WHEN {force} <> $force_id THEN 'force_id ' || {force} "
                          "|| ' does not match the landing folder ' || $force_id")
+        if not kind.key:
+            return "CASE " + " ".join(cases) + " END" if cases else "CAST(NULL AS VARCHAR)"
         keys = [self.raw(k) for k in kind.key]
         key_text = " || '/' || ".join(f"coalesce({k}, '')" for k in keys)
         partition = ", ".join(keys)
@@ -275,7 +277,6 @@ class FileLoader:
         params = {
             **sql.params,
             "force_id": file.force_id,
-            "export_date": file.export_date,
             "ipad": self.ipad,
             "opad": self.opad,
             "load_id": load_id,
@@ -294,11 +295,10 @@ class FileLoader:
         if replaces_previous:
             con.execute(f"DELETE FROM {table} WHERE _source_file = ?", [file.relative_path])
         stored = [qident(c.stored_name) for c in kind.columns]
-        extra_cols, extra_vals = [], []
-        if kind.layout is Layout.FORCE_EXPORT:
-            extra_cols, extra_vals = ["force_id", "export_date"], ["$force_id", "$export_date"]
-        elif "force_id" not in kind.column_names:
-            extra_cols, extra_vals = ["force_id"], ["$force_id"]
+        path_values = file.path_values()
+        extra_cols = [name for name, _ in path_columns(kind)]
+        extra_vals = [f"$path_{name}" for name in extra_cols]
+        params.update({f"path_{name}": path_values[name] for name in extra_cols})
         lineage = ["_load_id", "_source_file", "_source_row", "_loaded_at"]
         values = [value(c) for c in kind.columns]
         params.update(sql.params)

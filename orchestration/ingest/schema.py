@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.ingest.kinds import ExportKind, Layout
+from orchestration.ingest.kinds import ExportKind, path_columns
 
 LINEAGE_COLUMNS = (
     ("_load_id", "BIGINT"),
@@ -53,11 +53,7 @@ def raw_table(kind: ExportKind) -> str:
 
 def raw_columns(kind: ExportKind) -> list[tuple[str, str]]:
     columns = [(c.stored_name, c.type.value) for c in kind.columns]
-    if kind.layout is Layout.FORCE_EXPORT:
-        columns += [("force_id", "VARCHAR"), ("export_date", "DATE")]
-    elif "force_id" not in kind.column_names:
-        columns += [("force_id", "VARCHAR")]
-    return columns + list(LINEAGE_COLUMNS)
+    return columns + list(path_columns(kind)) + list(LINEAGE_COLUMNS)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection, kinds: tuple[ExportKind, ...]) -> None:

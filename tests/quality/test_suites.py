@@ -15,7 +15,7 @@ def test_every_stage_has_suites_and_each_loads():
     assert stages == {"raw", "staging", "marts"}
     assert {s.table[1] for s in suites if s.stage == "raw"} == {
         "incidents", "crimes", "crime_decisions", "disposals", "audits",
-        "incident_reviews", "no_crime_reviews", "disposal_reviews"}
+        "incident_reviews", "no_crime_reviews", "disposal_reviews", "police_uk_street"}
     for suite in suites:
         assert suite.columns or suite.stage == "marts", suite.name
 
