@@ -126,3 +126,33 @@ def test_a_file_that_does_not_match_its_contract_is_rejected_naming_contract_fil
     _, (load,) = _load(tmp_path, "2014-01-06", "INC_20140106.txt", content)
     assert load.status == "rejected"
     assert message in load.message
+
+
+def test_a_file_without_a_header_is_read_by_position(tmp_path):
+    text = textwrap.dedent("""\
+        force_id: testshire
+        versions:
+          - valid_from: 2014-01-01
+            exports:
+              disposals:
+                file: "DISP_%Y%m%d.dat"
+                format: {type: csv, header: false, columns: [ref, kind, when]}
+                columns: {crime_id: ref, disposal_type: kind, issued_at: when}
+        """)
+    contracts = {"testshire": load_contract(_contract(tmp_path, text))}
+    folder = tmp_path / "landing" / "testshire" / "2014-01-06"
+    folder.mkdir(parents=True)
+    (folder / "DISP_20140106.dat").write_text("C-1,CAUTION,2014-01-06T10:00:00\nC-2,PENALTY_NOTICE,2014-01-06T11:00:00\n")
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
+        ensure_schema(con, EXPORT_KINDS)
+        (load,) = [FileLoader(con, "k", "t").load(f) for f in discover(tmp_path / "landing", contracts=contracts)]
+        rows = con.execute("SELECT crime_id, disposal_type, _source_row FROM raw.disposals ORDER BY 3").fetchall()
+    assert (load.status, load.rows_loaded) == ("loaded", 2)
+    assert rows == [("C-1", "CAUTION", 1), ("C-2", "PENALTY_NOTICE", 2)]
+
+
+def test_a_headerless_contract_must_list_its_columns(tmp_path):
+    text = GOOD.replace('format: {type: csv, delimiter: "|", encoding: cp1252}',
+                        'format: {type: csv, delimiter: "|", encoding: cp1252, header: false, columns: [Ref, When]}')
+    with pytest.raises(ContractError, match=r"format.columns: a file without a header needs every source column in file order \(missing: Result, Who\)"):
+        load_contract(_contract(tmp_path, text))
