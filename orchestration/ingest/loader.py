@@ -21,7 +21,7 @@ from orchestration.ingest.kinds import ColumnType, Layout, path_columns
 from orchestration.ingest.landing import LandingFile
 from orchestration.ingest.pseudonymise import hmac_pads, hmac_sql
 from orchestration.ingest.readers import FileRejected, read_header, stage
-from orchestration.ingest.schema import qident, raw_table
+from orchestration.ingest.schema import LINEAGE_COLUMNS, qident, raw_table
 
 # Landing timestamps without an offset are UK local time (DESIGN.md).
 LANDING_TIME_ZONE = "Europe/London"
@@ -86,6 +86,7 @@ class _Sql:
         self.present = {c.name: spec.source(c.name) for c in spec.kind.columns
                         if spec.source(c.name) in header}
         self.params: dict[str, object] = {}
+        self._raw: dict[str, str] = {}
 
     def _bind(self, value: object) -> str:
         name = f"p{len(self.params)}"
@@ -93,13 +94,16 @@ class _Sql:
         return f"${name}"
 
     def raw(self, name: str) -> str:
-        """The trimmed text of a canonical column, after the contract's code mapping."""
-        value = f"nullif(trim({qident(self.present[name])}), '')"
-        mapping = self.spec.codes.get(name)
-        if not mapping:
-            return value
-        whens = " ".join(f"WHEN {self._bind(k)} THEN {self._bind(v)}" for k, v in mapping.items())
-        return f"(CASE {value} {whens} ELSE {value} END)"
+        """The trimmed text of a canonical column, after the contract's code mapping (kept, so
+        every statement of the load binds the same parameters)."""
+        if name not in self._raw:
+            value = f"nullif(trim({qident(self.present[name])}), '')"
+            mapping = self.spec.codes.get(name)
+            if mapping:
+                whens = " ".join(f"WHEN {self._bind(k)} THEN {self._bind(v)}" for k, v in mapping.items())
+                value = f"(CASE {value} {whens} ELSE {value} END)"
+            self._raw[name] = value
+        return self._raw[name]
 
     def typed(self, column) -> str:
         if column.name not in self.present:
@@ -274,8 +278,21 @@ class FileLoader:
             f"{sql.typed(c)} AS {qident('_t_' + c.name)}" for c in kind.columns if c.name not in spec.personal
         )
         reason = sql.reason(row_error=spec.format == "jsonl")
+        # Pseudonyms are computed in the final projections only (the HMAC is the costliest
+        # expression of the load), so each personal value is hashed once.
+        values = [sql.typed(c) if c.name in spec.personal else qident("_t_" + c.name) for c in kind.columns]
+        # The quarantined record keeps every value under its canonical name, personal ones
+        # as their pseudonyms.
+        record = ", ".join(
+            f"'{c.name}', " + (sql.typed(c) if c.name in spec.personal else qident(sql.present[c.name]))
+            for c in kind.columns
+            if c.name in sql.present
+        )
+        extra_cols = [name for name, _ in path_columns(kind)]
+        path_values = file.path_values()
         params = {
             **sql.params,
+            **{f"path_{name}": path_values[name] for name in extra_cols},
             "force_id": file.force_id,
             "ipad": self.ipad,
             "opad": self.opad,
@@ -286,37 +303,17 @@ class FileLoader:
         _execute(con, f"CREATE OR REPLACE TEMP TABLE _checked AS SELECT *, {checked}, {reason} AS _reason "
                       f"FROM {source}", params)
 
-        # Pseudonyms are computed in the final projections only (the HMAC is the costliest
-        # expression of the load), so each personal value is hashed once.
-        def value(column) -> str:
-            return sql.typed(column) if column.name in spec.personal else qident("_t_" + column.name)
-
         table = raw_table(kind)
         if replaces_previous:
             con.execute(f"DELETE FROM {table} WHERE _source_file = ?", [file.relative_path])
-        stored = [qident(c.stored_name) for c in kind.columns]
-        path_values = file.path_values()
-        extra_cols = [name for name, _ in path_columns(kind)]
-        extra_vals = [f"$path_{name}" for name in extra_cols]
-        params.update({f"path_{name}": path_values[name] for name in extra_cols})
-        lineage = ["_load_id", "_source_file", "_source_row", "_loaded_at"]
-        values = [value(c) for c in kind.columns]
-        params.update(sql.params)
+        columns = [qident(c.stored_name) for c in kind.columns] + extra_cols + [name for name, _ in LINEAGE_COLUMNS]
         loaded = _execute(
             con,
-            f"INSERT INTO {table} ({', '.join(stored + extra_cols + lineage)}) "
-            f"SELECT {', '.join(values + extra_vals)}, $load_id, $file, _source_row, $loaded_at "
-            "FROM _checked WHERE _reason IS NULL",
+            f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"SELECT {', '.join(values + [f'$path_{name}' for name in extra_cols])}, "
+            "$load_id, $file, _source_row, $loaded_at FROM _checked WHERE _reason IS NULL",
             params,
         )
-        # The quarantined record keeps every value under its canonical name, personal ones
-        # as their pseudonyms.
-        record = ", ".join(
-            f"'{c.name}', " + (sql.typed(c) if c.name in spec.personal else qident(sql.present[c.name]))
-            for c in kind.columns
-            if c.name in sql.present
-        )
-        params.update(sql.params)
         quarantined = _execute(
             con,
             "INSERT INTO ops.quarantine SELECT $load_id, $file, _source_row, "
