@@ -9,7 +9,7 @@ export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 export DAGSTER_DISABLE_TELEMETRY := 1
 export DO_NOT_TRACK := 1
 
-.PHONY: run test dev manifest lock bench clean
+.PHONY: run test dev manifest lock bench clean system
 
 $(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
@@ -31,7 +31,12 @@ manifest: $(STAMP)
 run: manifest $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/cdi run --sample-if-empty
 
-test: manifest
+# Debian's Chromium, ChromeDriver and PostgreSQL for the report and publish-postgres tests
+# (installed only when missing; a no-op that takes milliseconds otherwise).
+system:
+	bash scripts/setup_system.sh
+
+test: manifest system
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 dev: manifest $(DAGSTER_HOME)/dagster.yaml

@@ -1,4 +1,4 @@
-"""The `cdi` command: generate sample exports, prepare dbt, run the nightly pipeline."""
+"""The `cdi` command: generate sample exports, prepare dbt, run the nightly pipeline, publish to PostgreSQL."""
 
 from __future__ import annotations
 
@@ -122,6 +122,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if outcome.success else 1
 
 
+def cmd_publish_postgres(args: argparse.Namespace) -> int:
+    settings = _apply_path_flags(args)
+    from orchestration.publish.postgres import publish_to_postgres
+
+    result = publish_to_postgres(settings.published_dir, args.dsn, schema=args.schema, reader_role=args.reader_role)
+    rows = sum(result.tables.values())
+    print(f"Published {len(result.tables)} tables ({rows} rows) from {settings.published_dir / 'warehouse.duckdb'} "
+          f"into PostgreSQL schema {result.schema} in {result.seconds:.1f}s; read-only role: {result.reader_role}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # Dagster prints its own event log; without this, records propagated to the root logger
@@ -146,6 +157,15 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--sample-if-empty", action="store_true",
                      help="generate the bundled sample into the landing folder when it is empty")
     run.set_defaults(func=cmd_run)
+
+    pg = sub.add_parser("publish-postgres", help="copy the published marts into a PostgreSQL schema (atomic swap)")
+    pg.add_argument("--dsn", required=True,
+                    help="libpq connection string or URI; the password may come from PGPASSWORD or ~/.pgpass")
+    pg.add_argument("--schema", default="marts", help="target schema (default marts)")
+    pg.add_argument("--reader-role", default="cdi_reader",
+                    help="read-only role given USAGE/SELECT, created NOLOGIN if missing (default cdi_reader)")
+    pg.add_argument("--published", help=f"published folder (env {ENV_PUBLISHED}; default data/published)")
+    pg.set_defaults(func=cmd_publish_postgres)
 
     args = parser.parse_args(argv)
     try:

@@ -6,6 +6,7 @@ from orchestration.ingest.assets import ingest_assets
 from orchestration.ingest.contracts import load_contracts
 from orchestration.jobs import nightly_job, nightly_schedule
 from orchestration.publish.assets import build_publish_asset
+from orchestration.publish.report_assets import report_assets
 from orchestration.quality.checks import build_quality_checks
 from orchestration.resources import build_resources
 from orchestration.settings import Settings
@@ -17,7 +18,7 @@ def build_definitions(settings: Settings) -> Definitions:
     load_contracts()  # a broken force contract stops here, naming its file and key
     upstream = [key for assets in (*ingest_assets, dbt_models) for key in assets.keys]
     return Definitions(
-        assets=[*ingest_assets, dbt_models, build_publish_asset(upstream)],
+        assets=[*ingest_assets, dbt_models, build_publish_asset(upstream), *report_assets],
         asset_checks=build_quality_checks(),
         jobs=[nightly_job],
         schedules=[nightly_schedule],

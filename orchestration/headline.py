@@ -66,5 +66,7 @@ def headline(settings: Settings) -> str:
         f"Published warehouse: {published}{'' if published.exists() else ' (not published yet)'}",
         f"Parquet files:       {settings.published_dir / 'parquet'}",
         f"Data quality pages:  {settings.quality_dir / 'index.html'}",
+        f"Report:              {settings.published_dir / 'report.html'}",
+        f"Data dictionary:     {settings.published_dir / 'docs' / 'index.html'}",
     ]
     return "\n".join(lines)

@@ -38,3 +38,24 @@ def test_sqlalchemy_duckdb_engine_lists_marts_and_queries(nightly):
             assert con.execute(sqlalchemy.text(HERTS)).scalar() == 130
     finally:
         engine.dispose()
+
+
+def test_parquet_files_read_by_pyarrow_match_the_warehouse(nightly):
+    """A tool with no DuckDB inside (pyarrow, as pandas/Power BI/Tableau Parquet readers are)."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    parquet = nightly.settings.published_dir / "parquet"
+    with duckdb.connect(str(nightly.published), read_only=True) as con:
+        marts = dict(con.execute("SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall())
+        views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE schema_name = 'marts'").fetchall()}
+        for name in marts.keys() | views:
+            table = pq.read_table(parquet / f"{name}.parquet")
+            assert table.num_rows == con.execute(f'SELECT count(*) FROM marts."{name}"').fetchone()[0], name
+    recording = pq.read_table(parquet / "recording_accuracy.parquet")
+    herts = recording.filter(pc.and_(pc.equal(recording["force_id"], "hertfordshire"),
+                                     pc.equal(recording["offence_group"], "all")))
+    assert herts.select(["crimes_recorded", "crimes_reported"]).to_pylist() == [
+        {"crimes_recorded": 130, "crimes_reported": 181}]
+    assert str(recording.schema.field("recording_rate").type) == "double"
+    assert str(recording.schema.field("crimes_recorded").type) == "int64"

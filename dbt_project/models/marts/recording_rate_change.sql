@@ -1,0 +1,99 @@
+{#-
+    Analysts' view: every audit with reviewed crimes beside the same force's previous one, so
+    the change in recording rate and no-crime accuracy reads off one row. The previous_* and
+    *_change columns are NULL on a force's first (or only) audit.
+-#}
+{{ config(materialized='view') }}
+
+with
+
+audits as (
+
+    select * from {{ ref('stg_raw__audits') }}
+
+),
+
+recording as (
+
+    select * from {{ ref('recording_accuracy') }}
+    where offence_group = 'all'
+
+),
+
+no_crime as (
+
+    select * from {{ ref('no_crime_accuracy') }}
+    where offence_group = 'all'
+
+),
+
+audited as (
+
+    select
+        recording.force_id,
+        recording.audit_id,
+        audits.period_start,
+        audits.period_end,
+        recording.crimes_reported,
+        recording.recording_rate,
+        recording.rate_ci_low,
+        recording.rate_ci_high,
+        no_crime.accuracy_rate as no_crime_accuracy_rate
+    from recording
+    inner join audits
+        on recording.audit_id = audits.audit_id
+    left join no_crime
+        on recording.audit_id = no_crime.audit_id
+    where recording.crimes_reported > 0
+
+),
+
+sequenced as (
+
+    select
+        audited.*,
+        lag(audit_id) over by_period as previous_audit_id,
+        lag(period_end) over by_period as previous_period_end,
+        lag(recording_rate) over by_period as previous_recording_rate,
+        lag(rate_ci_low) over by_period as previous_rate_ci_low,
+        lag(rate_ci_high) over by_period as previous_rate_ci_high,
+        lag(no_crime_accuracy_rate) over by_period as previous_no_crime_accuracy_rate,
+        row_number() over (
+            partition by force_id
+            order by period_end desc nulls last, period_start desc nulls last, audit_id desc
+        ) as recency
+    from audited
+    window by_period as (
+        partition by force_id
+        order by period_end asc nulls first, period_start asc nulls first, audit_id asc
+    )
+
+),
+
+final as (
+
+    select
+        force_id,
+        audit_id,
+        period_start,
+        period_end,
+        recording_rate,
+        rate_ci_low,
+        rate_ci_high,
+        previous_audit_id,
+        previous_period_end,
+        previous_recording_rate,
+        recording_rate - previous_recording_rate as recording_rate_change,
+        -- the intervals do not overlap: a change that is not just sampling noise
+        coalesce(rate_ci_low > previous_rate_ci_high or rate_ci_high < previous_rate_ci_low, false)
+            as is_clear_change,
+        no_crime_accuracy_rate,
+        previous_no_crime_accuracy_rate,
+        no_crime_accuracy_rate - previous_no_crime_accuracy_rate as no_crime_accuracy_change,
+        recency = 1 as is_latest_audit
+
+    from sequenced
+
+)
+
+select * from final
