@@ -1,8 +1,10 @@
-"""The `cdi` command: generate sample exports, prepare dbt, run the nightly pipeline, publish to PostgreSQL."""
+"""The `cdi` command: generate sample exports, prepare dbt, run the nightly pipeline or a
+backfill of force-day partitions, publish to PostgreSQL."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import os
 import shutil
@@ -117,8 +119,33 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from orchestration.run import run_nightly
 
-    outcome = run_nightly(settings)
+    outcome = run_nightly(settings, full_refresh=args.full_refresh, progress=print)
     print(outcome.report())
+    return 0 if outcome.success else 1
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    settings = _apply_path_flags(args)
+    settings.warn_if_demo_key()
+    if args.to < args.start:
+        raise ValueError(f"--to {args.to} is before --from {args.start}")
+    if manifest_is_stale():
+        prepare_dbt()
+    from orchestration.run import run_nightly
+
+    started = time.perf_counter()
+    outcome = run_nightly(settings, dates=(args.start, args.to), forces=args.force,
+                          full_refresh=args.full_refresh, progress=print)
+    print(outcome.report())
+    print(f"Backfill {args.start} .. {args.to}: {sum(p.partition_count for p in outcome.plans)} force-day "
+          f"partitions in {len(outcome.plans)} run(s), {time.perf_counter() - started:.1f}s")
     return 0 if outcome.success else 1
 
 
@@ -156,7 +183,19 @@ def main(argv: list[str] | None = None) -> int:
     _add_path_flags(run)
     run.add_argument("--sample-if-empty", action="store_true",
                      help="generate the bundled sample into the landing folder when it is empty")
+    run.add_argument("--full-refresh", action="store_true",
+                     help="rebuild the incremental dbt models from the whole raw layer")
     run.set_defaults(func=cmd_run)
+
+    back = sub.add_parser("backfill", help="load and build a range of export dates (all forces or some)")
+    _add_path_flags(back)
+    back.add_argument("--from", dest="start", type=_date, required=True, help="first export date, YYYY-MM-DD")
+    back.add_argument("--to", type=_date, required=True, help="last export date, YYYY-MM-DD (inclusive)")
+    back.add_argument("--force", action="append",
+                      help="a force id (repeatable); default: every force with a landing folder")
+    back.add_argument("--full-refresh", action="store_true",
+                      help="rebuild the incremental dbt models from the whole raw layer")
+    back.set_defaults(func=cmd_backfill)
 
     pg = sub.add_parser("publish-postgres", help="copy the published marts into a PostgreSQL schema (atomic swap)")
     pg.add_argument("--dsn", required=True,

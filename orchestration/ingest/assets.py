@@ -1,5 +1,13 @@
-"""One Dagster asset per export kind: landing files -> `raw.<table>`."""
+"""One Dagster asset per export kind: landing files -> `raw.<table>`.
 
+Nightly force exports are partitioned by force x export date (`orchestration.partitions`);
+a run of a range of partitions loads their folders only, in one step (single-run backfill
+policy: a year of history is one run, not thousands). Audit sheets and police.uk files are
+not nightly drops: their assets load whatever new file the landing folder holds.
+"""
+
+import datetime as dt
+import warnings
 
 from dagster import (
     AssetCheckResult,
@@ -8,6 +16,9 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
+    BackfillPolicy,
+    BetaWarning,
+    FreshnessPolicy,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -15,23 +26,45 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from orchestration.ingest.batch import load_kind
-from orchestration.ingest.kinds import EXPORT_KINDS, ExportKind
+from orchestration.ingest.kinds import EXPORT_KINDS, ExportKind, Layout
+from orchestration.partitions import FORCE_DAYS, ForceDay
 from orchestration.resources import WAREHOUSE_POOL, PipelineSettings
 
 LANDING_CHECK = "landing_files_clean"
+
+# Single-run backfills are "beta" in Dagster 1.13 but are what makes a year one run.
+warnings.filterwarnings("ignore", category=BetaWarning, message=".*backfill_policy.*")
+
+# A raw table of nightly exports not refreshed for 36 hours is flagged in the Dagster UI;
+# which force is late is the `exports_on_time` check's business (ingest/freshness.py).
+NIGHTLY_FRESHNESS = FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=36), warn_window=dt.timedelta(hours=26))
 
 
 def raw_asset_key(kind: ExportKind) -> AssetKey:
     return AssetKey(["raw", kind.table])
 
 
+def is_partitioned(kind: ExportKind) -> bool:
+    return kind.layout is Layout.FORCE_EXPORT
+
+
+def _partitions(context: AssetExecutionContext) -> list[ForceDay] | None:
+    if not context.has_partition_key_range and not context.has_partition_key:
+        return None
+    return sorted(ForceDay.from_key(key) for key in context.partition_keys)
+
+
 def _build(kind: ExportKind) -> AssetsDefinition:
     key = raw_asset_key(kind)
+    partitioned = is_partitioned(kind)
 
     @asset(
         key=key,
         group_name="raw",
         pool=WAREHOUSE_POOL,
+        partitions_def=FORCE_DAYS if partitioned else None,
+        backfill_policy=BackfillPolicy.single_run() if partitioned else None,
+        freshness_policy=NIGHTLY_FRESHNESS if partitioned else None,
         kinds={"duckdb"},
         description=f"`{kind.name}` landing files loaded into raw.{kind.table} "
         "(pseudonymised, with lineage; bad rows in ops.quarantine).",
@@ -46,6 +79,9 @@ def _build(kind: ExportKind) -> AssetsDefinition:
     def _ingest(
         context: AssetExecutionContext, warehouse: DuckDBResource, pipeline: PipelineSettings
     ) -> MaterializeResult:
+        days = _partitions(context) if partitioned else None
+        if days is not None:
+            context.log.info(f"{kind.name}: {len(days)} force-day partition(s), {days[0]} .. {days[-1]}")
         with warehouse.get_connection() as con:
             result = load_kind(
                 con,
@@ -54,6 +90,7 @@ def _build(kind: ExportKind) -> AssetsDefinition:
                 pipeline.pseudonym_key,
                 run_id=context.run.run_id,
                 progress=context.log.info,
+                force_days=None if days is None else {(d.force_id, d.export_date) for d in days},
             )
             total_rows = con.execute(f'SELECT count(*) FROM raw."{kind.table}"').fetchone()[0]
         rejected = [f"{load.file.relative_path}: {load.message}" for load in result.rejected]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,10 +48,12 @@ def load_kind(
     pseudonym_key: str,
     run_id: str | None = None,
     progress: Callable[[str], None] | None = None,
+    force_days: Collection[tuple[str, dt.date]] | None = None,
 ) -> BatchResult:
+    """Load every landing file of `kind` (of the given force-days only, when given)."""
     ensure_schema(con, EXPORT_KINDS)
     loader = FileLoader(con, pseudonym_key, run_id)
-    files = list(discover(landing_dir, kind, load_contracts()))
+    files = list(discover(landing_dir, kind, load_contracts(), force_days))
     result = BatchResult(kind)
     for number, file in enumerate(files, start=1):
         outcome = loader.load(file)

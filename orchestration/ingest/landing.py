@@ -7,7 +7,7 @@ import datetime as dt
 import fnmatch
 import hashlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,9 +84,11 @@ def discover(
     landing_dir: Path,
     kind: ExportKind | None = None,
     contracts: Mapping[str, ForceContract] | None = None,
+    force_days: Collection[tuple[str, dt.date]] | None = None,
 ) -> Iterator[LandingFile]:
     """Yield landing files in a stable order (force, date or audit, kind).
 
+    `force_days` ((force_id, export_date) pairs) limits force exports to those partitions.
     Anything that does not follow the layout is ignored here on purpose: foreign
     files (README, police.uk downloads) have their own readers.
     """
@@ -104,6 +106,8 @@ def discover(
                 try:
                     export_date = dt.date.fromisoformat(folder.name)
                 except ValueError:
+                    continue
+                if force_days is not None and (force_id, export_date) not in force_days:
                     continue
                 for path, spec in _export_files(folder, export_date, contracts.get(force_id)):
                     if kind is None or spec.kind == kind:

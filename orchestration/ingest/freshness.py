@@ -1,0 +1,95 @@
+"""Which forces are late: a per-force freshness check on the nightly exports.
+
+Dagster's own freshness policy (on the partitioned raw assets) says when an asset as a
+whole has not been materialized for 36 hours; a force that silently stops sending while
+the others keep arriving would not show there. This check reads the load log and names
+every force whose next export is more than 36 hours overdue.
+
+A force's export for day D is due when D ends (midnight, Europe/London). "Now" is the
+night the run collected: 02:00 after the last export date of its partitions, or the wall
+clock for a run without partitions. So a backfill of 2014 judges 2014, not today.
+"""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetKey,
+    MetadataValue,
+    asset_check,
+)
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, PARTITION_NAME_TAG
+from dagster_duckdb import DuckDBResource
+
+from orchestration.ingest.kinds import EXPORT_KINDS, Layout
+from orchestration.partitions import TIMEZONE, ForceDay
+from orchestration.resources import WAREHOUSE_POOL
+
+LATE_AFTER = dt.timedelta(hours=36)
+CHECK_NAME = "exports_on_time"
+FORCE_EXPORT_KINDS = [kind.name for kind in EXPORT_KINDS if kind.layout is Layout.FORCE_EXPORT]
+
+_LATEST_EXPORTS = """
+SELECT split_part(file_path, '/', 1) AS force_id,
+       max(try_cast(split_part(file_path, '/', 2) AS DATE)) AS latest_export
+FROM ops.load_log
+WHERE status = 'loaded' AND list_contains(?, kind)
+GROUP BY ALL
+ORDER BY force_id
+"""
+
+
+def as_of(tags: dict[str, str], now: dt.datetime | None = None) -> dt.datetime:
+    """The moment the run stands for (see the module docstring), timezone-aware."""
+    key = tags.get(ASSET_PARTITION_RANGE_END_TAG) or tags.get(PARTITION_NAME_TAG)
+    if key:
+        night = ForceDay.from_key(key).export_date + dt.timedelta(days=1)
+        return dt.datetime.combine(night, dt.time(2, 0), ZoneInfo(TIMEZONE))
+    return now or dt.datetime.now(dt.UTC)
+
+
+def overdue(latest_export: dt.date, moment: dt.datetime) -> dt.timedelta:
+    """How long past its due time the export after `latest_export` is (negative: not yet due)."""
+    due = dt.datetime.combine(latest_export + dt.timedelta(days=2), dt.time(0, 0), ZoneInfo(TIMEZONE))
+    return moment - due
+
+
+def late_forces(rows: list[tuple[str, dt.date]], moment: dt.datetime) -> list[dict]:
+    late = []
+    for force_id, latest in rows:
+        if latest is None:
+            continue
+        behind = overdue(latest, moment)
+        if behind > LATE_AFTER:
+            late.append({"force_id": force_id, "latest_export": latest.isoformat(),
+                         "hours_overdue": round(behind.total_seconds() / 3600, 1)})
+    return late
+
+
+@asset_check(
+    asset=AssetKey(["raw", "incidents"]),
+    name=CHECK_NAME,
+    blocking=False,
+    pool=WAREHOUSE_POOL,
+    description="Warns, naming them, about forces whose nightly export is more than 36 hours late.",
+)
+def exports_on_time(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:
+    moment = as_of(dict(context.run.tags))
+    with warehouse.get_connection() as con:
+        rows = con.execute(_LATEST_EXPORTS, [FORCE_EXPORT_KINDS]).fetchall()
+    late = late_forces(rows, moment)
+    summary = (
+        f"{len(late)} of {len(rows)} forces more than 36 h late as of {moment:%Y-%m-%d %H:%M %Z}: "
+        + ", ".join(f"{f['force_id']} (last export {f['latest_export']}, {f['hours_overdue']} h overdue)" for f in late)
+        if late else f"all {len(rows)} forces on time as of {moment:%Y-%m-%d %H:%M %Z}"
+    )
+    if late:
+        context.log.warning(summary)
+    return AssetCheckResult(
+        passed=not late,
+        severity=AssetCheckSeverity.WARN,
+        metadata={"summary": summary, "late_forces": MetadataValue.json(late), "forces_checked": len(rows)},
+    )

@@ -1,0 +1,141 @@
+"""Start a run for a force-day as soon as its export has landed (and never twice for the
+same files).
+
+Each tick lists `<landing>/<force>/<date>/` folders and fingerprints their files (name,
+size, modification time). A folder whose fingerprint is new, and whose files have not been
+touched for `CDI_LANDING_SETTLE_SECONDS` (a copy may still be in progress), gets one run of
+the nightly job for that partition. The run key holds the fingerprint, so Dagster itself
+also refuses a second run for the same files; a corrected file changes the fingerprint and
+starts a new run. Folders present when the sensor first ticks are history, for
+`cdi backfill`, not arrivals.
+"""
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from dagster import (
+    AddDynamicPartitionsRequest,
+    DefaultSensorStatus,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
+
+from orchestration.jobs import TRIGGER_TAG, nightly_job
+from orchestration.partitions import FORCES, ForceDay, landing_force_days
+from orchestration.settings import Settings
+
+ENV_SETTLE = "CDI_LANDING_SETTLE_SECONDS"
+DEFAULT_SETTLE_SECONDS = 60
+# Folders untouched for longer than this are forgotten by the cursor (a week of changes).
+RETENTION_SECONDS = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class FolderState:
+    day: ForceDay
+    fingerprint: str
+    last_change: float  # newest mtime/ctime of its files, seconds since the epoch
+
+
+def _folder_state(landing_dir: Path, day: ForceDay) -> FolderState | None:
+    folder = landing_dir / day.force_id / day.export_date.isoformat()
+    digest = hashlib.sha256()
+    last_change = 0.0
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    for path in files:
+        stat = path.stat()
+        digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        last_change = max(last_change, stat.st_mtime, stat.st_ctime)
+    return FolderState(day, digest.hexdigest()[:16], last_change) if files else None
+
+
+@dataclass
+class Cursor:
+    """Fingerprints of the folders changed in the last `RETENTION_SECONDS`; anything older
+    than `since` was dealt with before (so the cursor stays small after years of history)."""
+
+    since: float
+    seen: dict[str, tuple[str, float]]
+
+    @classmethod
+    def load(cls, text: str | None) -> "Cursor | None":
+        if not text:
+            return None
+        data = json.loads(text)
+        return cls(data["since"], {key: tuple(value) for key, value in data["seen"].items()})
+
+    def dump(self) -> str:
+        return json.dumps({"since": self.since, "seen": self.seen}, sort_keys=True)
+
+    def record(self, state: FolderState) -> None:
+        self.seen[state.day.key] = (state.fingerprint, state.last_change)
+
+    def prune(self, now: float) -> None:
+        self.since = max(self.since, now - RETENTION_SECONDS)
+        self.seen = {key: value for key, value in self.seen.items() if value[1] > self.since}
+
+
+def changed_folders(landing_dir: Path, cursor: Cursor) -> list[FolderState]:
+    """Folders changed since the cursor whose files differ from the ones last seen."""
+    changed = []
+    for day in landing_force_days(landing_dir):
+        state = _folder_state(landing_dir, day)
+        if state is None or state.last_change <= cursor.since:
+            continue
+        if cursor.seen.get(day.key, ("",))[0] != state.fingerprint:
+            changed.append(state)
+    return changed
+
+
+@sensor(
+    job=nightly_job,
+    name="landing_sensor",
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.STOPPED,
+    description="One run per force-day folder when its files arrive or change in the landing folder.",
+)
+def landing_sensor(context: SensorEvaluationContext):
+    settings = Settings.from_env()
+    settle = float(os.environ.get(ENV_SETTLE, DEFAULT_SETTLE_SECONDS))
+    now = time.time()
+    cursor = Cursor.load(context.cursor)
+    if cursor is None:
+        # First tick: what is already there is history (`cdi backfill`), not an arrival.
+        cursor = Cursor(since=0.0, seen={})
+        existing = changed_folders(settings.landing_dir, cursor)
+        for state in existing:
+            cursor.record(state)
+        cursor.prune(now)
+        context.update_cursor(cursor.dump())
+        return SkipReason(f"sensor started: {len(existing)} force-day folder(s) already in "
+                          f"{settings.landing_dir} are history; load them with `cdi backfill`")
+    changed = changed_folders(settings.landing_dir, cursor)
+    ready = [state for state in changed if now - state.last_change >= settle]
+    for state in ready:
+        cursor.record(state)
+    cursor.prune(now)
+    if not ready:
+        waiting = f"; {len(changed)} folder(s) still being written" if changed else ""
+        context.update_cursor(cursor.dump())
+        return SkipReason(f"no new force-day export in {settings.landing_dir}{waiting}")
+    known = set(context.instance.get_dynamic_partitions(FORCES.name))
+    new_forces = sorted({state.day.force_id for state in ready} - known)
+    return SensorResult(
+        run_requests=[
+            RunRequest(
+                run_key=f"{state.day.key}:{state.fingerprint}",
+                partition_key=state.day.key,
+                tags={TRIGGER_TAG: "landing_sensor"},
+            )
+            for state in ready
+        ],
+        dynamic_partitions_requests=[AddDynamicPartitionsRequest(FORCES.name, new_forces)] if new_forces else [],
+        cursor=cursor.dump(),
+    )

@@ -1,0 +1,127 @@
+"""Force x export date: how nightly drops are partitioned in Dagster.
+
+One partition is one force's export for one day (`2014-03-02|kent`): the folder
+`<landing>/<force_id>/<YYYY-MM-DD>/`. Forces are a dynamic dimension, registered from the
+forces seed and from the force folders found in the landing folder, so a new force appears
+without a code change. Runs cover a rectangle of partitions (dates x a contiguous run of
+forces) in ONE run, so a backfill of a year does not start 16,000 runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from dagster import (
+    DagsterInstance,
+    DailyPartitionsDefinition,
+    DynamicPartitionsDefinition,
+    MultiPartitionKey,
+    MultiPartitionsDefinition,
+)
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+from orchestration.settings import DBT_PROJECT_DIR
+
+TIMEZONE = "Europe/London"
+# The earliest export date the partitions accept (the oldest contract version is 2013-01-01).
+FIRST_EXPORT_DATE = "2013-01-01"
+
+FORCES = DynamicPartitionsDefinition(name="force")
+EXPORT_DATES = DailyPartitionsDefinition(start_date=FIRST_EXPORT_DATE, timezone=TIMEZONE)
+FORCE_DAYS = MultiPartitionsDefinition({"date": EXPORT_DATES, "force": FORCES})
+
+_FORCE_ID = re.compile(r"^[a-z][a-z-]*[a-z]$")
+_DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True, order=True)
+class ForceDay:
+    """One partition: a force's export for one day."""
+
+    export_date: dt.date
+    force_id: str
+
+    @property
+    def key(self) -> str:
+        return str(MultiPartitionKey({"date": self.export_date.isoformat(), "force": self.force_id}))
+
+    @classmethod
+    def from_key(cls, key: str) -> "ForceDay":
+        dims = FORCE_DAYS.get_partition_key_from_str(key).keys_by_dimension
+        return cls(dt.date.fromisoformat(dims["date"]), dims["force"])
+
+    def __str__(self) -> str:
+        return f"{self.force_id} {self.export_date.isoformat()}"
+
+
+def seed_forces() -> list[str]:
+    with (DBT_PROJECT_DIR / "seeds" / "forces.csv").open(newline="") as fh:
+        return [row["force_id"] for row in csv.DictReader(fh)]
+
+
+def landing_force_days(landing_dir: Path) -> list[ForceDay]:
+    """Every `<force>/<date>/` folder of the landing folder, sorted by date then force."""
+    found: list[ForceDay] = []
+    if not landing_dir.is_dir():
+        return found
+    for force_dir in landing_dir.iterdir():
+        if not (force_dir.is_dir() and _FORCE_ID.match(force_dir.name)):
+            continue
+        for day_dir in force_dir.iterdir():
+            if day_dir.is_dir() and _DATE_DIR.match(day_dir.name):
+                try:
+                    found.append(ForceDay(dt.date.fromisoformat(day_dir.name), force_dir.name))
+                except ValueError:
+                    continue  # 2014-02-30: not a day; the loader never reads it either
+    return sorted(found)
+
+
+def known_forces(landing_dir: Path) -> list[str]:
+    """Forces with a folder in the landing folder (sorted), then the seed's other forces.
+
+    Registered in this order, the forces that actually send exports are contiguous in the
+    force dimension, so one run (a rectangle of partitions) covers them all.
+    """
+    landing = sorted({day.force_id for day in landing_force_days(landing_dir)})
+    return landing + [force for force in seed_forces() if force not in landing]
+
+
+def register_forces(instance: DagsterInstance, forces: Iterable[str]) -> list[str]:
+    """Add forces the instance does not know yet; returns the ones added."""
+    known = set(instance.get_dynamic_partitions(FORCES.name))
+    new = [force for force in dict.fromkeys(forces) if force not in known]
+    if new:
+        instance.add_dynamic_partitions(FORCES.name, new)
+    return new
+
+
+def range_tags(first: dt.date, last: dt.date, forces: Sequence[str]) -> dict[str, str]:
+    """Run tags for every partition with a date in [first, last] and a force from
+    forces[0] to forces[-1] in the instance's force order (a rectangle)."""
+    if last < first:
+        raise ValueError(f"the last date {last} is before the first {first}")
+    return {
+        ASSET_PARTITION_RANGE_START_TAG: ForceDay(first, forces[0]).key,
+        ASSET_PARTITION_RANGE_END_TAG: ForceDay(last, forces[-1]).key,
+    }
+
+
+def contiguous_runs(selected: Sequence[str], order: Sequence[str]) -> list[list[str]]:
+    """Split selected forces into runs that are contiguous in the instance's force order,
+    so each run is one rectangle of partitions (and no unselected force slips in)."""
+    position = {force: index for index, force in enumerate(order)}
+    unknown = [force for force in selected if force not in position]
+    if unknown:
+        raise ValueError(f"unknown force(s): {', '.join(unknown)} (not in the forces seed or the landing folder)")
+    runs: list[list[str]] = []
+    for force in sorted(set(selected), key=position.__getitem__):
+        if runs and position[runs[-1][-1]] + 1 == position[force]:
+            runs[-1].append(force)
+        else:
+            runs.append([force])
+    return runs
