@@ -21,14 +21,21 @@ from dagster_duckdb import DuckDBResource
 from orchestration.ingest.schema import qident
 from orchestration.quality.docs import record_outcome
 from orchestration.quality.suites import SuiteFile, load_suites
-from orchestration.quality.validate import SuiteOutcome, validate
+from orchestration.quality.validate import LOCATOR_COLUMNS, SuiteOutcome, validate
 from orchestration.resources import WAREHOUSE_POOL, PipelineSettings
 
 
 def read_batch(con, suite: SuiteFile, run_id: str) -> pd.DataFrame:
-    """The rows a suite validates: this run's loads for `current_load`, else the table."""
+    """The rows a suite validates: this run's loads for `current_load`, else the table.
+
+    Only the columns the suite reads, plus force_id/export_date when the table has them,
+    so a failure can say which force-day the bad rows came from."""
     schema, table = suite.table
-    columns = ", ".join(qident(c) for c in suite.columns) or "1 AS _row"
+    present = {row[0] for row in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+        [schema, table]).fetchall()}
+    wanted = list(dict.fromkeys([*suite.columns, *(c for c in LOCATOR_COLUMNS if c in present)]))
+    columns = ", ".join(qident(c) for c in wanted) or "1 AS _row"
     sql = f"SELECT {columns} FROM {qident(schema)}.{qident(table)}"
     params: list[str] = []
     if suite.batch == "current_load":
@@ -55,6 +62,7 @@ def check_result(outcome: SuiteOutcome) -> AssetCheckResult:
                         "severity": o.severity,
                         "unexpected_count": o.unexpected_count,
                         "unexpected_sample": [str(v) for v in o.unexpected_sample],
+                        "force_days": list(o.where),
                     }
                     for o in failed
                 ]

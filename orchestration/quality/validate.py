@@ -12,6 +12,8 @@ import pandas as pd
 from orchestration.quality.suites import SuiteFile, resolve_placeholders
 
 _SAMPLE_SIZE = 5
+# Columns that say where a failing row came from (force-day partition), when the batch has them.
+LOCATOR_COLUMNS = ("force_id", "export_date")
 
 
 def _plain(value: Any) -> Any:
@@ -30,6 +32,7 @@ class ExpectationOutcome:
     unexpected_count: int | None
     unexpected_sample: list[Any]
     observed: Any = None
+    where: tuple[str, ...] = ()  # force-days of the sampled failing rows, e.g. "kent 2014-01-07"
 
     def describe(self) -> str:
         column = self.kwargs.get("column") or self.kwargs.get("column_list") or (
@@ -38,6 +41,8 @@ class ExpectationOutcome:
         text = f"{self.type}({column})"
         if self.unexpected_count:
             text += f": {self.unexpected_count} unexpected, e.g. {self.unexpected_sample}"
+            if self.where:
+                text += f" (in {', '.join(self.where)})"
         elif self.observed is not None:
             text += f": observed {self.observed}"
         return text
@@ -79,7 +84,7 @@ class SuiteOutcome:
             "validated_at": self.validated_at.isoformat(timespec="seconds"),
             "expectations": [
                 {**o.__dict__, "unexpected_sample": [str(v) for v in o.unexpected_sample],
-                 "observed": None if o.observed is None else str(o.observed)}
+                 "observed": None if o.observed is None else str(o.observed), "where": list(o.where)}
                 for o in self.outcomes
             ],
         }
@@ -103,6 +108,12 @@ def _context():
     return context
 
 
+def _where(index_rows: list[dict] | None) -> tuple[str, ...]:
+    """Distinct "force date" of the failing rows GX sampled (in the order it found them)."""
+    places = (" ".join(str(_plain(v)).split(" ")[0] for v in row.values()) for row in index_rows or [] if isinstance(row, dict))
+    return tuple(dict.fromkeys(places))
+
+
 def validate(suite_file: SuiteFile, frame: pd.DataFrame) -> SuiteOutcome:
     from great_expectations.core import ExpectationSuite
 
@@ -116,7 +127,11 @@ def validate(suite_file: SuiteFile, frame: pd.DataFrame) -> SuiteOutcome:
     batch = source.add_dataframe_asset("batch").add_batch_definition_whole_dataframe("whole").get_batch(
         batch_parameters={"dataframe": frame}
     )
-    result = batch.validate(suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": _SAMPLE_SIZE})
+    result_format: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": _SAMPLE_SIZE}
+    locators = [c for c in LOCATOR_COLUMNS if c in frame.columns]
+    if locators:
+        result_format["unexpected_index_column_names"] = locators
+    result = batch.validate(suite, result_format=result_format)
     outcome = SuiteOutcome(suite_file.name, ".".join(suite_file.table), len(frame), now)
     for item in result.results:
         config = item.expectation_config
@@ -130,6 +145,7 @@ def validate(suite_file: SuiteFile, frame: pd.DataFrame) -> SuiteOutcome:
                 unexpected_count=details.get("unexpected_count"),
                 unexpected_sample=[_plain(v) for v in (details.get("partial_unexpected_list") or [])[:_SAMPLE_SIZE]],
                 observed=details.get("observed_value"),
+                where=_where(details.get("partial_unexpected_index_list")),
             )
         )
     return outcome

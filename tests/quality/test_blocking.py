@@ -30,6 +30,7 @@ def test_unknown_force_fails_its_blocking_check_and_keeps_the_published_night(co
     failures = "\n".join(night.outcome.failures)
     assert "raw/incidents:gx_incidents" in failures
     assert "expect_column_values_to_be_in_set(force_id)" in failures and "atlantis" in failures
+    assert "(in atlantis 2014-01-13)" in failures  # the force-day of the bad rows
     assert "published/warehouse" not in night.outcome.materialized
     assert not any(key.startswith("marts/") for key in night.outcome.materialized)
     assert _sha(published) == before
