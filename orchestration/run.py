@@ -157,6 +157,7 @@ def run_nightly(
     """
     from orchestration.headline import headline
 
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     with open_instance(instance) as active:
         plans = plan_runs(settings, active, dates, forces)
         outcome = RunOutcome(success=True, run_id="")

@@ -1,4 +1,5 @@
-"""Shared fixtures: the dbt manifest (once), the bundled sample, and real pipeline runs."""
+"""Shared fixtures: the dbt manifest (once), the bundled sample, real pipeline runs,
+headless Chromium and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,6 +13,11 @@ import duckdb
 import pytest
 
 from orchestration.settings import ENV_LANDING, ENV_PUBLISHED, ENV_WAREHOUSE, Settings
+
+# Headless Chromium and a throwaway PostgreSQL server, for tests anywhere under tests/
+# (tests/ is on sys.path: `pythonpath` in pyproject.toml).
+from fixtures_browser import chromium  # noqa: F401
+from fixtures_postgres import postgres  # noqa: F401
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = REPO_ROOT.parent / "shared"
@@ -107,6 +113,24 @@ def copy_of_night(nightly, tmp_path):
     landing = tmp_path / "landing"
     shutil.copytree(nightly.settings.landing_dir, landing)
     return landing, workdir
+
+
+@pytest.fixture(scope="session")
+def two_forces(tmp_path_factory) -> Path:
+    """A small landing folder: essex and kent, export days 2014-01-06 .. 2014-01-10."""
+    from orchestration.sample import generate
+
+    landing = tmp_path_factory.mktemp("two_forces") / "landing"
+    generate(landing, forces=["essex", "kent"], days=5)
+    return landing
+
+
+@pytest.fixture
+def small_landing(two_forces, tmp_path) -> Path:
+    """A private copy of `two_forces` that a test may add files to or remove files from."""
+    landing = tmp_path / "landing"
+    shutil.copytree(two_forces, landing)
+    return landing
 
 
 @pytest.fixture(scope="session")

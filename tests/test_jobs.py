@@ -36,3 +36,11 @@ def test_the_schedule_runs_the_previous_days_partitions_of_every_force(small_lan
         materialized = instance.get_materialized_partitions(AssetKey(["raw", "crimes"]))
         assert {"2014-01-08|essex", "2014-01-08|kent"} <= materialized
         assert all(key.startswith("2014-01-08|") for key in materialized)
+
+        # Every asset shows its row count in the UI, dbt models included.
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            for key, table in ((["raw", "crimes"], "raw.crimes"), (["marts", "recording_accuracy"], "marts.recording_accuracy"),
+                               (["staging", "stg_raw__crimes"], "staging.stg_raw__crimes")):
+                event = instance.get_latest_materialization_event(AssetKey(key))
+                rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                assert rows > 0 and event.asset_materialization.metadata["dagster/row_count"].value == rows, table

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, Config
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, Config, Output
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -19,7 +19,9 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from dagster_duckdb import DuckDBResource
 
+from orchestration.ingest.schema import qident
 from orchestration.resources import WAREHOUSE_POOL
 from orchestration.settings import DBT_PROJECT_DIR
 
@@ -74,9 +76,21 @@ class DbtBuildConfig(Config):
     dagster_dbt_translator=translator,
     pool=WAREHOUSE_POOL,
 )
-def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+def dbt_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig, warehouse: DuckDBResource
+):
     """`dbt build`: seeds, models and their data tests (as asset checks) in DAG order.
 
-    Incremental models take only the loads they have not seen yet (see the README)."""
+    Incremental models take only the loads they have not seen yet (see the README).
+    Events are held until dbt exits: only then may this process open the warehouse (one
+    writer) to count each model's rows for the UI (dagster-dbt's `fetch_row_counts` would
+    open it while dbt still holds the lock)."""
     args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
-    yield from dbt.cli(args, context=context).stream()
+    events = list(dbt.cli(args, context=context).stream())
+    with warehouse.get_connection() as con:
+        for event in events:
+            if isinstance(event, Output):
+                schema, name = context.asset_key_for_output(event.output_name).path
+                count = con.execute(f"SELECT count(*) FROM {qident(schema)}.{qident(name)}").fetchone()[0]
+                event = event.with_metadata({**event.metadata, "dagster/row_count": count})
+            yield event
