@@ -3,12 +3,23 @@
     crime. A row identical in every published column to an earlier row of the same file, with
     a Crime ID, is a duplicate (counted once); identical ASB rows are separate incidents at the
     same snapped location and are not duplicates.
+
+    Incremental per source file: the rows have no key (anti-social behaviour has no Crime ID)
+    and every flag is computed within one file, so a run rebuilds the files loaded since the
+    last build, all rows of each (see macros/incremental_versions.sql). A single-column
+    unique_key makes delete+insert delete with `in`, not a many-to-many join.
 -#}
+{{ config(
+    materialized=incremental_materialization(),
+    unique_key='_source_file',
+    post_hook="{{ delete_rows_of_dead_loads(source('police_uk', 'police_uk_street')) }}",
+) }}
+
 with
 
 source as (
 
-    select * from {{ source('police_uk', 'police_uk_street') }}
+    {{ changed_key_rows(source('police_uk', 'police_uk_street'), {'_source_file': '_source_file'}) }}
 
 ),
 

@@ -1,11 +1,18 @@
+{#- Incremental on (force_id, crime_id, decision): see macros/incremental_versions.sql. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    unique_key=['force_id', 'crime_id', 'decision'],
+    post_hook="{{ delete_rows_of_dead_loads(source('raw', 'crime_decisions')) }}",
+) }}
+
 with
 
 source as (
 
-    select
-        *,
-        {{ latest_version_rank(['force_id', 'trim(crime_id)', 'upper(trim(decision))']) }} as version_rank
-    from {{ source('raw', 'crime_decisions') }}
+    {{ latest_versions(
+        source('raw', 'crime_decisions'),
+        {'force_id': 'force_id', 'crime_id': 'trim(crime_id)', 'decision': 'upper(trim(decision))'},
+    ) }}
 
 ),
 

@@ -1,11 +1,15 @@
+{#- Incremental on (force_id, crime_id): see macros/incremental_versions.sql. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    unique_key=['force_id', 'crime_id'],
+    post_hook="{{ delete_rows_of_dead_loads(source('raw', 'crimes')) }}",
+) }}
+
 with
 
 source as (
 
-    select
-        *,
-        {{ latest_version_rank(['force_id', 'trim(crime_id)']) }} as version_rank
-    from {{ source('raw', 'crimes') }}
+    {{ latest_versions(source('raw', 'crimes'), {'force_id': 'force_id', 'crime_id': 'trim(crime_id)'}) }}
 
 ),
 

@@ -1,11 +1,18 @@
+{#- Incremental on (force_id, crime_id, disposal_type): see macros/incremental_versions.sql. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    unique_key=['force_id', 'crime_id', 'disposal_type'],
+    post_hook="{{ delete_rows_of_dead_loads(source('raw', 'disposals')) }}",
+) }}
+
 with
 
 source as (
 
-    select
-        *,
-        {{ latest_version_rank(['force_id', 'trim(crime_id)', 'upper(trim(disposal_type))']) }} as version_rank
-    from {{ source('raw', 'disposals') }}
+    {{ latest_versions(
+        source('raw', 'disposals'),
+        {'force_id': 'force_id', 'crime_id': 'trim(crime_id)', 'disposal_type': 'upper(trim(disposal_type))'},
+    ) }}
 
 ),
 

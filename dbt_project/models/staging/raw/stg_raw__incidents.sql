@@ -1,11 +1,15 @@
+{#- Incremental on (force_id, incident_id): see macros/incremental_versions.sql. -#}
+{{ config(
+    materialized=incremental_materialization(),
+    unique_key=['force_id', 'incident_id'],
+    post_hook="{{ delete_rows_of_dead_loads(source('raw', 'incidents')) }}",
+) }}
+
 with
 
 source as (
 
-    select
-        *,
-        {{ latest_version_rank(['force_id', 'trim(incident_id)']) }} as version_rank
-    from {{ source('raw', 'incidents') }}
+    {{ latest_versions(source('raw', 'incidents'), {'force_id': 'force_id', 'incident_id': 'trim(incident_id)'}) }}
 
 ),
 
