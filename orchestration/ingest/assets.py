@@ -7,7 +7,6 @@ not nightly drops: their assets load whatever new file the landing folder holds.
 """
 
 import datetime as dt
-import warnings
 
 from dagster import (
     AssetCheckResult,
@@ -16,8 +15,6 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
-    BackfillPolicy,
-    BetaWarning,
     FreshnessPolicy,
     MaterializeResult,
     MetadataValue,
@@ -27,13 +24,10 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.ingest.batch import load_kind
 from orchestration.ingest.kinds import EXPORT_KINDS, ExportKind, Layout
-from orchestration.partitions import FORCE_DAYS, ForceDay
+from orchestration.partitions import FORCE_DAYS, SINGLE_RUN, ForceDay
 from orchestration.resources import WAREHOUSE_POOL, PipelineSettings
 
 LANDING_CHECK = "landing_files_clean"
-
-# Single-run backfills are "beta" in Dagster 1.13 but are what makes a year one run.
-warnings.filterwarnings("ignore", category=BetaWarning, message=".*backfill_policy.*")
 
 # A raw table of nightly exports not refreshed for 36 hours is flagged in the Dagster UI;
 # which force is late is the `exports_on_time` check's business (ingest/freshness.py).
@@ -46,6 +40,13 @@ def raw_asset_key(kind: ExportKind) -> AssetKey:
 
 def is_partitioned(kind: ExportKind) -> bool:
     return kind.layout is Layout.FORCE_EXPORT
+
+
+def is_partitioned_key(key: AssetKey) -> bool:
+    """Everything is partitioned by force-day except the raw tables of audits and police.uk."""
+    if key.path[0] != "raw":
+        return True
+    return any(is_partitioned(kind) for kind in EXPORT_KINDS if raw_asset_key(kind) == key)
 
 
 def _partitions(context: AssetExecutionContext) -> list[ForceDay] | None:
@@ -63,7 +64,7 @@ def _build(kind: ExportKind) -> AssetsDefinition:
         group_name="raw",
         pool=WAREHOUSE_POOL,
         partitions_def=FORCE_DAYS if partitioned else None,
-        backfill_policy=BackfillPolicy.single_run() if partitioned else None,
+        backfill_policy=SINGLE_RUN if partitioned else None,
         freshness_policy=NIGHTLY_FRESHNESS if partitioned else None,
         kinds={"duckdb"},
         description=f"`{kind.name}` landing files loaded into raw.{kind.table} "

@@ -25,7 +25,7 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, PARTITION_
 from dagster_duckdb import DuckDBResource
 
 from orchestration.ingest.kinds import EXPORT_KINDS, Layout
-from orchestration.partitions import TIMEZONE, ForceDay
+from orchestration.partitions import FORCE_DAYS, TIMEZONE, ForceDay
 from orchestration.resources import WAREHOUSE_POOL
 
 LATE_AFTER = dt.timedelta(hours=36)
@@ -74,6 +74,7 @@ def late_forces(rows: list[tuple[str, dt.date]], moment: dt.datetime) -> list[di
     name=CHECK_NAME,
     blocking=False,
     pool=WAREHOUSE_POOL,
+    partitions_def=FORCE_DAYS,
     description="Warns, naming them, about forces whose nightly export is more than 36 hours late.",
 )
 def exports_on_time(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> AssetCheckResult:

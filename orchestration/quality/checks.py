@@ -19,6 +19,8 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from orchestration.ingest.schema import qident
+from orchestration.ingest.assets import is_partitioned_key
+from orchestration.partitions import FORCE_DAYS
 from orchestration.quality.docs import record_outcome
 from orchestration.quality.suites import SuiteFile, load_suites
 from orchestration.quality.validate import LOCATOR_COLUMNS, SuiteOutcome, validate
@@ -77,6 +79,7 @@ def _build(suite: SuiteFile) -> AssetChecksDefinition:
         name=suite.check_name,
         blocking=True,
         pool=WAREHOUSE_POOL,
+        partitions_def=FORCE_DAYS if is_partitioned_key(AssetKey(suite.asset_key)) else None,
         description=f"Great Expectations suite {suite.path.parent.name}/{suite.path.name} "
         f"({len(suite.document['expectations'])} expectations, batch: {suite.batch}).",
     )

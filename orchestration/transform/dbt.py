@@ -22,6 +22,7 @@ from dagster_dbt import (
 from dagster_duckdb import DuckDBResource
 
 from orchestration.ingest.schema import qident
+from orchestration.partitions import FORCE_DAYS, SINGLE_RUN
 from orchestration.resources import WAREHOUSE_POOL
 from orchestration.settings import DBT_PROJECT_DIR
 
@@ -75,6 +76,8 @@ class DbtBuildConfig(Config):
     project=dbt_project,
     dagster_dbt_translator=translator,
     pool=WAREHOUSE_POOL,
+    partitions_def=FORCE_DAYS,
+    backfill_policy=SINGLE_RUN,
 )
 def dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig, warehouse: DuckDBResource
