@@ -76,6 +76,12 @@ def manifest_is_stale() -> bool:
     return any(p.is_file() and p.stat().st_mtime > built for p in sources)
 
 
+def _ensure_fresh_manifest() -> None:
+    if manifest_is_stale():  # a run must never execute yesterday's dbt project
+        print("dbt project changed since the manifest was written: parsing it again.")
+        prepare_dbt()
+
+
 def cmd_prepare(args: argparse.Namespace) -> int:
     _apply_path_flags(args)
     prepare_dbt()
@@ -113,9 +119,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         generate(settings.landing_dir)
         _copy_published_samples(settings.landing_dir)
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    if manifest_is_stale():  # a run must never execute yesterday's dbt project
-        print("dbt project changed since the manifest was written: parsing it again.")
-        prepare_dbt()
+    _ensure_fresh_manifest()
 
     from orchestration.run import run_nightly
 
@@ -136,8 +140,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     settings.warn_if_demo_key()
     if args.to < args.start:
         raise ValueError(f"--to {args.to} is before --from {args.start}")
-    if manifest_is_stale():
-        prepare_dbt()
+    _ensure_fresh_manifest()
     from orchestration.run import run_nightly
 
     started = time.perf_counter()

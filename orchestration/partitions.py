@@ -35,6 +35,7 @@ from dagster import (
 )
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+from orchestration.ingest.landing import DATE_DIR, FORCE_DIR
 from orchestration.settings import DBT_PROJECT_DIR
 
 TIMEZONE = "Europe/London"
@@ -49,8 +50,6 @@ FORCE_DAYS = MultiPartitionsDefinition({"date": EXPORT_DATES, "force": FORCES})
 warnings.filterwarnings("ignore", category=BetaWarning, message=".*backfill_policy.*")
 SINGLE_RUN = BackfillPolicy.single_run()
 
-_FORCE_ID = re.compile(r"^[a-z][a-z-]*[a-z]$")
-_DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True, order=True)
@@ -84,10 +83,10 @@ def landing_force_days(landing_dir: Path) -> list[ForceDay]:
     if not landing_dir.is_dir():
         return found
     for force_dir in landing_dir.iterdir():
-        if not (force_dir.is_dir() and _FORCE_ID.match(force_dir.name)):
+        if not (force_dir.is_dir() and FORCE_DIR.match(force_dir.name)):
             continue
         for day_dir in force_dir.iterdir():
-            if day_dir.is_dir() and _DATE_DIR.match(day_dir.name):
+            if day_dir.is_dir() and DATE_DIR.match(day_dir.name):
                 try:
                     found.append(ForceDay(dt.date.fromisoformat(day_dir.name), force_dir.name))
                 except ValueError:

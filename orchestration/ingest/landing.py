@@ -18,8 +18,9 @@ from orchestration.ingest.kinds import EXPORT_KINDS, POLICE_UK_STREET, ExportKin
 # Canonical file names: <kind><suffix>; the suffix says the format (gzip is DuckDB's business).
 CANONICAL_SUFFIXES = {".csv": "csv", ".csv.gz": "csv", ".xlsx": "xlsx", ".json": "jsonl", ".jsonl": "jsonl"}
 
-_FORCE_ID = re.compile(r"^[a-z][a-z-]*[a-z]$")
-_DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Folder names of the layout; partitions.py lists force-days with the same patterns.
+FORCE_DIR = re.compile(r"^[a-z][a-z-]*[a-z]$")
+DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -98,11 +99,11 @@ def discover(
     if kind in (None, POLICE_UK_STREET):
         yield from _police_uk_files(landing_dir)
     for force_dir in sorted(p for p in landing_dir.iterdir() if p.is_dir()):
-        if not _FORCE_ID.match(force_dir.name):
+        if not FORCE_DIR.match(force_dir.name):
             continue
         force_id = force_dir.name
         for folder in sorted(p for p in force_dir.iterdir() if p.is_dir()):
-            if _DATE_DIR.match(folder.name):
+            if DATE_DIR.match(folder.name):
                 try:
                     export_date = dt.date.fromisoformat(folder.name)
                 except ValueError:
