@@ -54,10 +54,12 @@ def load_kind(
     ensure_schema(con, EXPORT_KINDS)
     loader = FileLoader(con, pseudonym_key, run_id)
     files = list(discover(landing_dir, kind, load_contracts(), force_days))
-    result = BatchResult(kind)
-    for number, file in enumerate(files, start=1):
-        outcome = loader.load(file)
-        result.loads.append(outcome)
+    done = 0
+
+    def report(outcome: FileLoad) -> None:
+        nonlocal done
+        done += 1
         if progress and outcome.status != "unchanged":
-            progress(f"[{kind.name} {number}/{len(files)}] {outcome.describe()}")
-    return result
+            progress(f"[{kind.name} {done}/{len(files)}] {outcome.describe()}")
+
+    return BatchResult(kind, loader.load_all(files, report))

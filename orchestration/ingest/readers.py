@@ -157,13 +157,18 @@ def _rejects(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str, str]]:
     ).fetchall()
 
 
-def _read_csv(con, path: Path, columns: dict[str, str], delimiter: str, quote: str, header: bool, select: str) -> None:
+def _read_csv(con, path: Path | list[str], columns: dict[str, str], delimiter: str, quote: str, header: bool,
+              select: str) -> None:
+    """`_landing` from one file, or from several (then `_read_path` says which file a row is from:
+    DuckDB keeps file order and row order within a file)."""
+    many = isinstance(path, list)
+    filename = ", filename = '_read_path'" if many else ""
     con.execute("DROP TABLE IF EXISTS temp._rejects; DROP TABLE IF EXISTS temp._rejects_scan")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _landing AS SELECT {select}, row_number() OVER () AS _rn "
         "FROM read_csv(?, header = ?, columns = ?, auto_detect = false, delim = ?, quote = ?, escape = ?, "
-        "store_rejects = true, rejects_table = '_rejects', rejects_scan = '_rejects_scan')",
-        [str(path), header, columns, delimiter, quote, quote],
+        f"store_rejects = true, rejects_table = '_rejects', rejects_scan = '_rejects_scan'{filename})",
+        [path if many else str(path), header, columns, delimiter, quote, quote],
     )
 
 
@@ -195,5 +200,12 @@ def stage(con: duckdb.DuckDBPyConnection, file: LandingFile, header: list[str]) 
                 path = _utf8_copy(file, Path(tmp))
             _read_csv(con, path, {name: "VARCHAR" for name in header}, spec.delimiter, spec.quote,
                       spec.header, "*")
+    parsed = con.execute("SELECT count(*) FROM _landing").fetchone()[0]
+    return Staged(header, parsed, _rejects(con))
+
+
+def stage_batch(con: duckdb.DuckDBPyConnection, spec, paths: list[str], header: list[str]) -> Staged:
+    """Several UTF-8 CSV files of one shape into `_landing`, in one read."""
+    _read_csv(con, paths, {name: "VARCHAR" for name in header}, spec.delimiter, spec.quote, spec.header, "*")
     parsed = con.execute("SELECT count(*) FROM _landing").fetchone()[0]
     return Staged(header, parsed, _rejects(con))

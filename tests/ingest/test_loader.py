@@ -170,3 +170,62 @@ def test_a_failure_mid_file_leaves_nothing_behind(tmp_path, con, monkeypatch):
     assert con.execute("SELECT count(*) FROM ops.quarantine").fetchone()[0] == 0
     monkeypatch.setattr(loader, "_log", original)
     assert loader.load(next(discover(landing))).status == "loaded"
+
+
+def _contents(con) -> dict[str, list]:
+    """Every loaded value, without what differs between two loads of the same files."""
+    return {
+        "raw": con.execute("SELECT * EXCLUDE (_load_id, _loaded_at) FROM raw.incidents ORDER BY ALL").fetchall(),
+        "quarantine": con.execute("SELECT * EXCLUDE (load_id) FROM ops.quarantine ORDER BY ALL").fetchall(),
+        "log": con.execute("SELECT file_path, file_sha256, rows_read, rows_loaded, rows_quarantined, status, message "
+                           "FROM ops.load_log ORDER BY ALL").fetchall(),
+    }
+
+
+def _first_nights_files(landing: Path) -> None:
+    for day in range(1, 10):
+        rows = [GOOD.replace("HT-I-1", f"HT-I-{day}{n}") for n in range(20)]
+        rows.append(rows[3])  # a duplicate key within the file: quarantined
+        rows.append(GOOD.replace("HT-I-1", "HT-I-SHARED").replace("fight", f"day {day}"))  # one key, nine versions
+        _write(landing, "incidents.csv", _lines(HEADER, *rows), f"2014-02-{day:02d}")
+    _write(landing, "incidents.csv", _lines(HEADER, GOOD, "HT-I-2,2014-01-06T11:00:00,101"), "2014-02-10")  # ragged row
+    _write(landing, "incidents.csv", _lines(HEADER, GOOD.replace("2014-01-06T10:00:00", "25:61")), "2014-02-11")
+    _write(landing, "incidents.csv", _lines("incident_id,channel", "HT-I-1,999"), "2014-02-12")  # bad header
+    _write(landing, "incidents.csv", _lines(HEADER), "2014-02-13")  # no rows
+    _write(landing, "incidents.csv", _lines(HEADER, GOOD.replace("HT-I-1", "HT-I-11")), "2014-02-14")  # same as below
+    _write(landing, "incidents.csv", _lines(HEADER, GOOD.replace("HT-I-1", "HT-I-11")), "2014-02-15")
+
+
+def test_batched_load_equals_file_by_file(tmp_path):
+    """load_all reads clean CSV files of one shape together; the result must be exactly what
+    loading them one by one gives, bad files included (they are split out of the batch)."""
+    results = {}
+    for mode in ("one_by_one", "batched"):
+        landing = tmp_path / mode / "landing"
+        _first_nights_files(landing)
+        con = duckdb.connect(str(tmp_path / mode / "wh.duckdb"))
+        ensure_schema(con, EXPORT_KINDS)
+        loader = FileLoader(con, KEY, run_id="test")
+        for night in range(2):
+            if night == 1:  # a corrected file: its rows replace the first version's
+                _write(landing, "incidents.csv", _lines(HEADER, GOOD.replace("HT-I-1", "HT-I-99")), "2014-02-02")
+            files = list(discover(landing))
+            loads = [loader.load(f) for f in files] if mode == "one_by_one" else loader.load_all(files)
+            results[(mode, night)] = [(l.file.relative_path, l.status, l.rows_read, l.rows_quarantined, l.message)
+                                      for l in loads]
+            if night == 0:  # (after a replacement the old load's raw rows are gone by design)
+                _reconciles(con)
+        results[mode] = _contents(con)
+        con.close()
+
+    assert results["batched"] == results["one_by_one"]
+    for night in range(2):
+        assert results[("batched", night)] == results[("one_by_one", night)]
+    first = {path.split("/")[1]: tuple(outcome) for path, *outcome in results[("batched", 0)]}
+    assert first["2014-02-01"][:3] == ("loaded", 22, 1)
+    assert first["2014-02-10"][:3] == ("loaded", 2, 1)
+    assert first["2014-02-12"][0] == "rejected"
+    assert first["2014-02-15"][0] == "skipped"
+    second = {path.split("/")[1]: tuple(outcome) for path, *outcome in results[("batched", 1)]}
+    assert second["2014-02-02"] == ("loaded", 1, 0, "replaces the previously loaded version")
+    assert {status for status, *_ in second.values()} == {"unchanged", "loaded"}
