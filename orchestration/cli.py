@@ -40,16 +40,41 @@ def _add_path_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    if args.scale is not None:
+        return _generate_national(args)
+    if args.workers is not None:
+        raise ValueError("--workers only applies to the national mode (--scale)")
     from orchestration.sample import generate
 
     started = time.perf_counter()
     summary = generate(
-        Path(args.out), seed=args.seed, forces=args.forces or None, days=args.days,
+        Path(args.out), seed=args.seed, forces=args.forces or None,
+        days=7 if args.days is None else args.days,
         progress=lambda line: print(line, file=sys.stderr),
     )
     rows = ", ".join(f"{kind} {count}" for kind, count in sorted(summary.rows_per_kind.items()))
     print(f"Wrote {summary.files_written} files for {len(summary.forces)} forces to {args.out} "
           f"in {time.perf_counter() - started:.1f}s ({rows})")
+    return 0
+
+
+def _generate_national(args: argparse.Namespace) -> int:
+    if args.forces:
+        raise ValueError("--forces cannot be combined with --scale: the national mode writes "
+                         "all 43 territorial forces (leave out --scale for chosen forces)")
+    from tqdm import tqdm
+
+    from orchestration.sample.national import NATIONAL_AREAS, generate_national
+
+    days = 365 if args.days is None else args.days
+    with tqdm(total=len(NATIONAL_AREAS) * days, unit="force-day", file=sys.stderr,
+              desc=f"scale {args.scale:g}") as bar:
+        summary = generate_national(Path(args.out), scale=args.scale, seed=args.seed, days=days,
+                                    workers=args.workers, progress=bar.update)
+    rows = ", ".join(f"{kind} {count}" for kind, count in summary.rows_per_kind.items())
+    print(f"Wrote {summary.files_written} files for {len(summary.forces)} forces to {args.out} "
+          f"in {summary.seconds:.1f}s with {summary.workers} worker(s) ({rows}); audit sheets "
+          f"for the {len(summary.audited_forces)} audited forces")
     return 0
 
 
@@ -175,7 +200,13 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--out", required=True, help="landing folder to write into")
     gen.add_argument("--seed", type=int, default=2014)
     gen.add_argument("--forces", nargs="+", help="police.uk force ids (default: the 13 audited forces)")
-    gen.add_argument("--days", type=int, default=7, help="export days (at least 5)")
+    gen.add_argument("--days", type=int,
+                     help="export days (default 7, at least 5; with --scale default 365, at least 7)")
+    gen.add_argument("--scale", type=float,
+                     help="national mode: all 43 territorial forces, canonical CSV, streamed; "
+                          "1.0 = ~20M incidents and ~6M crimes a year (0.01 = ~200k incidents)")
+    gen.add_argument("--workers", type=int,
+                     help="processes for --scale (default: one per CPU); output is the same")
     gen.set_defaults(func=cmd_generate)
 
     prep = sub.add_parser("prepare", help="parse the dbt project (writes the manifest)")

@@ -350,6 +350,9 @@ class _ForceBuilder:
         self.decisions: list[_Decision] = []
         self.disposals: list[_Disposal] = []
         self.reviewed: list[_Reviewed] = []
+        # Background crimes recorded after the last export day: (incident, reported,
+        # recorded, code), code None for crimes reported online.
+        self.overflow: list[tuple[_Incident | None, datetime, datetime, str | None]] = []
         self.audit_id = f"{profile.force_id}-{AUDIT_YEAR}"
 
     # ---- orchestration
@@ -502,8 +505,10 @@ class _ForceBuilder:
                     codes.append(_draw_code(rng, ("105A", "58A", "58D", "9A")))
                 for code in codes:
                     recorded = _after(received, self._background_delay())
-                    if recorded <= self.window_end:  # later ones land in a later export
+                    if recorded <= self.window_end:
                         self._new_crime(incident, received, recorded, code, reviewed=False)
+                    else:  # lands in a later export (only the national stream writes those)
+                        self.overflow.append((incident, received, recorded, code))
             # crimes reported online, straight to the crime register (no incident)
             for _ in range(round(p.daily_incidents * 0.035 * rng.uniform(0.7, 1.3))):
                 reported = _utc_at(day, rng.randrange(24 * _HOUR))
@@ -511,6 +516,8 @@ class _ForceBuilder:
                 if recorded <= self.window_end:
                     code = _draw_code(rng, texts.ONLINE_OFFENCES)
                     self._new_crime(None, reported, recorded, code, reviewed=False)
+                else:  # no code drawn here: the builder's draws stay those of the sample
+                    self.overflow.append((None, reported, recorded, None))
 
     def _background_delay(self) -> int:
         rng = self.rng

@@ -10,6 +10,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .national_profiles import AreaProfile
 from .profiles import ForceProfile
 
 FIRST_NAMES = (
@@ -72,10 +73,15 @@ class Person:
 class PeopleFactory:
     """Draws invented people living in one force's area, with some repeat contacts."""
 
-    def __init__(self, rng: random.Random, profile: ForceProfile):
+    def __init__(self, rng: random.Random, profile: ForceProfile | AreaProfile,
+                 max_known: int | None = None):
         self._rng = rng
         self._towns = profile.towns
         self._known: list[Person] = []
+        # A year of national traffic would remember millions of people: past ``max_known``
+        # the oldest repeat contact is forgotten (None: remember everyone).
+        self._max_known = max_known
+        self._added = 0
 
     def address(self) -> str:
         rng = self._rng
@@ -96,7 +102,11 @@ class PeopleFactory:
         age_days = rng.randint(min_age * 365 + 1, max_age * 365)
         dob = (date(2014, 1, 1) - timedelta(days=age_days)).isoformat()
         person = Person(name, dob, self.address())
-        self._known.append(person)
+        if self._max_known is None or len(self._known) < self._max_known:
+            self._known.append(person)
+        else:
+            self._known[self._added % self._max_known] = person
+        self._added += 1
         return person
 
     def business(self) -> Person:
