@@ -39,7 +39,7 @@ def test_backfill_loads_exactly_the_force_days_asked_and_reruns_change_nothing(s
         out = captured.out + captured.err  # Dagster's event log (file progress) is on stderr
         assert code == 0, out
         assert "run 1/1: 2014-01-06 .. 2014-01-10 x essex .. kent (2 forces) (10 force-day partitions)" in out
-        assert "[incidents 1/7]" in out  # per-file progress: 5 kent + 2 essex incident files
+        assert "[incidents 7/7]" in out  # file progress (every 5 s and the last): 5 kent + 2 essex files
         assert "essex (last export 2014-01-07, 50.0 h overdue)" in out  # exports_on_time warning
         assert "kent (last" not in out
 

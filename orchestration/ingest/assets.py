@@ -12,6 +12,7 @@ from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
+    AssetDep,
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
@@ -24,10 +25,11 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.ingest.batch import load_kind
 from orchestration.ingest.kinds import EXPORT_KINDS, ExportKind, Layout
-from orchestration.partitions import FORCE_DAYS, SINGLE_RUN, ForceDay
+from orchestration.partitions import FORCE_DAYS, SINGLE_RUN, WHOLE_TABLE, ForceDay
 from orchestration.resources import WAREHOUSE_POOL, PipelineSettings
 
 LANDING_CHECK = "landing_files_clean"
+PROGRESS_EVERY_SECONDS = 5.0
 
 # A raw table of nightly exports not refreshed for 36 hours is flagged in the Dagster UI;
 # which force is late is the `exports_on_time` check's business (ingest/freshness.py).
@@ -43,16 +45,23 @@ def is_partitioned(kind: ExportKind) -> bool:
 
 
 def is_partitioned_key(key: AssetKey) -> bool:
-    """Everything is partitioned by force-day except the raw tables of audits and police.uk."""
-    if key.path[0] != "raw":
-        return True
+    """Only the raw tables of nightly exports are partitioned by force-day (partitions.py)."""
     return any(is_partitioned(kind) for kind in EXPORT_KINDS if raw_asset_key(kind) == key)
+
+
+def dep_on(key: AssetKey) -> AssetDep:
+    """A warehouse-wide asset's dependency on `key` (the whole table, when partitioned)."""
+    return AssetDep(key, partition_mapping=WHOLE_TABLE if is_partitioned_key(key) else None)
 
 
 def _partitions(context: AssetExecutionContext) -> list[ForceDay] | None:
     if not context.has_partition_key_range and not context.has_partition_key:
         return None
     return sorted(ForceDay.from_key(key) for key in context.partition_keys)
+
+
+def _id_range(ids: list[int]) -> str:
+    return f"{min(ids)}..{max(ids)}" if ids else "none"
 
 
 def _build(kind: ExportKind) -> AssetsDefinition:
@@ -91,6 +100,7 @@ def _build(kind: ExportKind) -> AssetsDefinition:
                 pipeline.pseudonym_key,
                 run_id=context.run.run_id,
                 progress=context.log.info,
+                progress_every=PROGRESS_EVERY_SECONDS,
                 force_days=None if days is None else {(d.force_id, d.export_date) for d in days},
             )
             total_rows = con.execute(f'SELECT count(*) FROM raw."{kind.table}"').fetchone()[0]
@@ -105,7 +115,9 @@ def _build(kind: ExportKind) -> AssetsDefinition:
                 "files_rejected": len(rejected),
                 "rows_loaded": result.rows_loaded,
                 "rows_quarantined": result.rows_quarantined,
-                "load_ids": MetadataValue.json(result.load_ids),
+                # The first and last load only: a ranged run copies this metadata into the
+                # materialization of every partition it covers.
+                "load_id_range": _id_range(result.load_ids),
                 "dagster/row_count": total_rows,
             },
             check_results=[

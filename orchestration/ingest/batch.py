@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,17 +50,26 @@ def load_kind(
     run_id: str | None = None,
     progress: Callable[[str], None] | None = None,
     force_days: Collection[tuple[str, dt.date]] | None = None,
+    progress_every: float = 0.0,
 ) -> BatchResult:
-    """Load every landing file of `kind` (of the given force-days only, when given)."""
+    """Load every landing file of `kind` (of the given force-days only, when given).
+
+    `progress` hears of each file, or with `progress_every` seconds of the latest file at most
+    that often (rejected files and the last file always): a year of history is tens of
+    thousands of files, and every line is an event in the Dagster run's log."""
     ensure_schema(con, EXPORT_KINDS)
     loader = FileLoader(con, pseudonym_key, run_id)
     files = list(discover(landing_dir, kind, load_contracts(), force_days))
-    done = 0
+    done, last_report = 0, time.monotonic()
 
     def report(outcome: FileLoad) -> None:
-        nonlocal done
+        nonlocal done, last_report
         done += 1
-        if progress and outcome.status != "unchanged":
+        if not progress or outcome.status == "unchanged" and done < len(files):
+            return
+        now = time.monotonic()
+        if now - last_report >= progress_every or done == len(files) or outcome.status == "rejected":
+            last_report = now
             progress(f"[{kind.name} {done}/{len(files)}] {outcome.describe()}")
 
     return BatchResult(kind, loader.load_all(files, report))

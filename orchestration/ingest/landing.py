@@ -59,9 +59,11 @@ def _export_files(folder: Path, export_date: dt.date, contract: ForceContract | 
             continue
         spec = contract.spec_for(kind, export_date) if contract else None
         for name in names:
+            # A canonical name is the canonical shape even from a force with a contract
+            # (a force moving to the canonical export, or a generated national sample).
             found = (
                 spec if spec and fnmatch.fnmatchcase(name, spec.file_name(export_date))
-                else None if spec else _canonical(name, kind)
+                else _canonical(name, kind)
             )
             if found:
                 yield folder / name, found

@@ -8,7 +8,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Materiali
 from dagster_duckdb import DuckDBResource
 
 from orchestration.publish.snapshot import publish
-from orchestration.partitions import FORCE_DAYS, SINGLE_RUN
+from orchestration.ingest.assets import dep_on
 from orchestration.resources import WAREHOUSE_POOL, PipelineSettings
 
 PUBLISHED_KEY = AssetKey(["published", "warehouse"])
@@ -18,10 +18,8 @@ def build_publish_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
     """Depends on every table with checks, so any blocking failure keeps the old night."""
 
     @asset(
-        partitions_def=FORCE_DAYS,
-        backfill_policy=SINGLE_RUN,
         key=PUBLISHED_KEY,
-        deps=list(upstream),
+        deps=[dep_on(key) for key in upstream],
         group_name="publish",
         pool=WAREHOUSE_POOL,
         kinds={"duckdb", "parquet"},

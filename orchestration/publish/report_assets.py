@@ -23,7 +23,6 @@ from dagster_duckdb import DuckDBResource
 from orchestration.publish.assets import PUBLISHED_KEY
 from orchestration.publish.docs import build_docs
 from orchestration.publish.report import CheckResult, build_report
-from orchestration.partitions import FORCE_DAYS, SINGLE_RUN
 from orchestration.resources import WAREHOUSE_POOL, PipelineSettings
 
 REPORT_KEY = AssetKey(["published", "report"])
@@ -45,8 +44,6 @@ def _checks_of_run(context: AssetExecutionContext) -> list[CheckResult]:
 
 
 @asset(
-    partitions_def=FORCE_DAYS,
-    backfill_policy=SINGLE_RUN,
     key=REPORT_KEY,
     deps=[PUBLISHED_KEY],
     group_name="publish",
@@ -71,8 +68,6 @@ def published_report(context: AssetExecutionContext, pipeline: PipelineSettings)
 
 
 @asset(
-    partitions_def=FORCE_DAYS,
-    backfill_policy=SINGLE_RUN,
     key=DOCS_KEY,
     deps=[PUBLISHED_KEY],
     group_name="publish",

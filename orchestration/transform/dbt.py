@@ -22,7 +22,7 @@ from dagster_dbt import (
 from dagster_duckdb import DuckDBResource
 
 from orchestration.ingest.schema import qident
-from orchestration.partitions import FORCE_DAYS, SINGLE_RUN
+from orchestration.ingest.assets import dep_on
 from orchestration.resources import WAREHOUSE_POOL
 from orchestration.settings import DBT_PROJECT_DIR
 
@@ -59,7 +59,9 @@ class WarehouseTranslator(DagsterDbtTranslator):
         if resource_type == "seed":
             return spec.replace_attributes(key=AssetKey(["seeds", props["name"]]), group_name="seeds")
         layer = next((part for part in props["fqn"][1:-1] if part in _LAYERS), "marts")
-        return spec.replace_attributes(key=AssetKey([props["schema"], props["name"]]), group_name=layer)
+        # Models read whole raw tables, whichever force-days a run loaded (partitions.py).
+        deps = [dep_on(dep.asset_key) for dep in spec.deps]
+        return spec.replace_attributes(key=AssetKey([props["schema"], props["name"]]), group_name=layer, deps=deps)
 
 
 translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
@@ -76,8 +78,6 @@ class DbtBuildConfig(Config):
     project=dbt_project,
     dagster_dbt_translator=translator,
     pool=WAREHOUSE_POOL,
-    partitions_def=FORCE_DAYS,
-    backfill_policy=SINGLE_RUN,
 )
 def dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig, warehouse: DuckDBResource

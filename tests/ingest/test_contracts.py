@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from orchestration.ingest import contracts as contracts_module
-from orchestration.ingest.contracts import ContractError, load_contract, load_contracts
+from orchestration.ingest.contracts import ContractError, ReadSpec, load_contract, load_contracts
 from orchestration.ingest.kinds import EXPORT_KINDS
 from orchestration.ingest.landing import discover
 from orchestration.ingest.loader import FileLoader
@@ -156,3 +156,14 @@ def test_a_headerless_contract_must_list_its_columns(tmp_path):
                         'format: {type: csv, delimiter: "|", encoding: cp1252, header: false, columns: [Ref, When]}')
     with pytest.raises(ContractError, match=r"format.columns: a file without a header needs every source column in file order \(missing: Result, Who\)"):
         load_contract(_contract(tmp_path, text))
+
+
+def test_canonical_files_of_a_force_with_a_contract_are_read_as_canonical(tmp_path):
+    """A canonical `incidents.csv` in Kent's folder is not Kent's contract file, but it is not
+    ignored either: canonical names always mean the canonical shape."""
+    folder = tmp_path / "landing" / "kent" / "2014-01-06"
+    folder.mkdir(parents=True)
+    (folder / "incidents.csv").write_text("incident_id,received_at\nKT-I-1,2014-01-06T10:00:00\n")
+    (found,) = discover(tmp_path / "landing", contracts=load_contracts())
+    assert found.spec.contract == ReadSpec.canonical(found.kind).contract
+    assert (found.kind.name, found.force_id, found.spec.delimiter) == ("incidents", "kent", ",")
