@@ -66,3 +66,22 @@ def test_backfill_refuses_bad_requests_in_one_line(small_landing, tmp_path, caps
         with pytest.raises(SystemExit):
             main(["backfill", "--from", "2014-13-01", "--to", "2014-01-06"])
         assert "not a date" in capsys.readouterr().err
+
+
+def test_history_runs_announce_planned_materializations_in_one_event_per_asset(monkeypatch):
+    """A national year is 15,695 force-days: one planned event per asset per partition would
+    be ~63k events before the first step. Large runs switch Dagster to one per asset."""
+    import datetime as dt
+    import os
+
+    from orchestration.run import ONE_PLANNED_EVENT_ABOVE, RunPlan, _planned_events_in_one
+
+    monkeypatch.delenv("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", raising=False)
+    night = RunPlan(dt.date(2014, 1, 6), dt.date(2014, 1, 6), tuple(f"f{i}" for i in range(44)))
+    year = RunPlan(dt.date(2014, 1, 6), dt.date(2015, 1, 5), tuple(f"f{i}" for i in range(43)))
+    assert night.partition_count <= ONE_PLANNED_EVENT_ABOVE < year.partition_count
+    with _planned_events_in_one(night):
+        assert "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS" not in os.environ
+    with _planned_events_in_one(year):
+        assert os.environ["DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"] == "true"
+    assert "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS" not in os.environ
