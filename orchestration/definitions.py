@@ -4,7 +4,6 @@ from dagster import Definitions
 
 from orchestration.ingest.assets import ingest_assets
 from orchestration.ingest.contracts import load_contracts
-from orchestration.ingest.freshness import exports_on_time
 from orchestration.jobs import nightly_job, nightly_schedule
 from orchestration.landing_sensor import landing_sensor
 from orchestration.publish.assets import build_publish_asset
@@ -21,7 +20,7 @@ def build_definitions(settings: Settings) -> Definitions:
     upstream = [key for assets in (*ingest_assets, dbt_models) for key in assets.keys]
     return Definitions(
         assets=[*ingest_assets, dbt_models, build_publish_asset(upstream), *report_assets],
-        asset_checks=[*build_quality_checks(), exports_on_time],
+        asset_checks=build_quality_checks(),
         jobs=[nightly_job],
         schedules=[nightly_schedule],
         sensors=[landing_sensor],

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dagster import (
+    AssetDep,
+    AssetKey,
     BackfillPolicy,
     BetaWarning,
     PreviewWarning,
@@ -38,6 +40,7 @@ from dagster import (
 )
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+from orchestration.ingest.kinds import EXPORT_KINDS, ExportKind, Layout
 from orchestration.ingest.landing import DATE_DIR, FORCE_DIR
 from orchestration.settings import DBT_PROJECT_DIR
 
@@ -60,6 +63,24 @@ SINGLE_RUN = BackfillPolicy.single_run()
 # every downstream step enumerate ~220k force-day keys; with no listed partitions the edge
 # stays in the lineage graph at no cost. Runs, not automation, decide when downstream runs.
 WHOLE_TABLE = SpecificPartitionsPartitionMapping([])
+
+
+def raw_asset_key(kind: ExportKind) -> AssetKey:
+    return AssetKey(["raw", kind.table])
+
+
+def is_partitioned(kind: ExportKind) -> bool:
+    return kind.layout is Layout.FORCE_EXPORT
+
+
+def is_partitioned_key(key: AssetKey) -> bool:
+    """Only the raw tables of nightly exports are partitioned by force-day."""
+    return any(is_partitioned(kind) for kind in EXPORT_KINDS if raw_asset_key(kind) == key)
+
+
+def dep_on(key: AssetKey) -> AssetDep:
+    """A warehouse-wide asset's dependency on `key` (the whole table, when partitioned)."""
+    return AssetDep(key, partition_mapping=WHOLE_TABLE if is_partitioned_key(key) else None)
 
 
 

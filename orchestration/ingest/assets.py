@@ -12,9 +12,7 @@ from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
-    AssetDep,
     AssetExecutionContext,
-    AssetKey,
     AssetsDefinition,
     FreshnessPolicy,
     MaterializeResult,
@@ -24,8 +22,10 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from orchestration.ingest.batch import load_kind
-from orchestration.ingest.kinds import EXPORT_KINDS, ExportKind, Layout
-from orchestration.partitions import FORCE_DAYS, SINGLE_RUN, WHOLE_TABLE, ForceDay
+from orchestration.ingest.kinds import EXPORT_KINDS, ExportKind
+from orchestration.ingest import freshness
+from orchestration.partitions import FORCE_DAYS, SINGLE_RUN, ForceDay, is_partitioned, raw_asset_key
+from orchestration.quality.checks import run_suite, suite_check_specs, suites_on
 from orchestration.resources import WAREHOUSE_POOL, PipelineSettings
 
 LANDING_CHECK = "landing_files_clean"
@@ -34,24 +34,6 @@ PROGRESS_EVERY_SECONDS = 5.0
 # A raw table of nightly exports not refreshed for 36 hours is flagged in the Dagster UI;
 # which force is late is the `exports_on_time` check's business (ingest/freshness.py).
 NIGHTLY_FRESHNESS = FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=36), warn_window=dt.timedelta(hours=26))
-
-
-def raw_asset_key(kind: ExportKind) -> AssetKey:
-    return AssetKey(["raw", kind.table])
-
-
-def is_partitioned(kind: ExportKind) -> bool:
-    return kind.layout is Layout.FORCE_EXPORT
-
-
-def is_partitioned_key(key: AssetKey) -> bool:
-    """Only the raw tables of nightly exports are partitioned by force-day (partitions.py)."""
-    return any(is_partitioned(kind) for kind in EXPORT_KINDS if raw_asset_key(kind) == key)
-
-
-def dep_on(key: AssetKey) -> AssetDep:
-    """A warehouse-wide asset's dependency on `key` (the whole table, when partitioned)."""
-    return AssetDep(key, partition_mapping=WHOLE_TABLE if is_partitioned_key(key) else None)
 
 
 def _partitions(context: AssetExecutionContext) -> list[ForceDay] | None:
@@ -83,7 +65,10 @@ def _build(kind: ExportKind) -> AssetsDefinition:
                 LANDING_CHECK,
                 asset=key,
                 description="Every landing file was readable and every row loaded (warning).",
-            )
+            ),
+            # Checks on a partitioned table are evaluated here, after the load (quality/checks.py).
+            *(suite_check_specs(key) if partitioned else []),
+            *([freshness.EXPORTS_ON_TIME] if key == freshness.CHECKED_ASSET else []),
         ],
     )
     def _ingest(
@@ -104,6 +89,10 @@ def _build(kind: ExportKind) -> AssetsDefinition:
                 force_days=None if days is None else {(d.force_id, d.export_date) for d in days},
             )
             total_rows = con.execute(f'SELECT count(*) FROM raw."{kind.table}"').fetchone()[0]
+            checks = [run_suite(con, suite, context.run.run_id, pipeline.published_path / "quality", context.log)
+                      for suite in (suites_on(key) if partitioned else [])]
+            if key == freshness.CHECKED_ASSET:
+                checks.append(freshness.exports_on_time(con, dict(context.run.tags), context.log))
         rejected = [f"{load.file.relative_path}: {load.message}" for load in result.rejected]
         for line in rejected:
             context.log.warning(f"REJECTED {line}")
@@ -129,7 +118,8 @@ def _build(kind: ExportKind) -> AssetsDefinition:
                         "rejected_files": MetadataValue.json(rejected),
                         "rows_quarantined": result.rows_quarantined,
                     },
-                )
+                ),
+                *checks,
             ],
         )
 

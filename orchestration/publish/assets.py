@@ -8,7 +8,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Materiali
 from dagster_duckdb import DuckDBResource
 
 from orchestration.publish.snapshot import publish
-from orchestration.ingest.assets import dep_on
+from orchestration.partitions import dep_on
 from orchestration.resources import WAREHOUSE_POOL, PipelineSettings
 
 PUBLISHED_KEY = AssetKey(["published", "warehouse"])

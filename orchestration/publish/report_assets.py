@@ -32,7 +32,7 @@ DOCS_KEY = AssetKey(["published", "docs"])
 def _checks_of_run(context: AssetExecutionContext) -> list[CheckResult]:
     """Every asset check evaluated so far in this run (all of them: the report runs last)."""
     results = []
-    for entry in context.instance.all_logs(context.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
+    for entry in context.instance.all_logs(context.run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
         evaluation = entry.dagster_event.event_specific_data
         results.append(CheckResult(
             asset=evaluation.asset_key.to_user_string(),

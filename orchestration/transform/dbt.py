@@ -22,7 +22,7 @@ from dagster_dbt import (
 from dagster_duckdb import DuckDBResource
 
 from orchestration.ingest.schema import qident
-from orchestration.ingest.assets import dep_on
+from orchestration.partitions import dep_on
 from orchestration.resources import WAREHOUSE_POOL
 from orchestration.settings import DBT_PROJECT_DIR
 
