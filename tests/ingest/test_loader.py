@@ -229,3 +229,17 @@ def test_batched_load_equals_file_by_file(tmp_path):
     second = {path.split("/")[1]: tuple(outcome) for path, *outcome in results[("batched", 1)]}
     assert second["2014-02-02"] == ("loaded", 1, 0, "replaces the previously loaded version")
     assert {status for status, *_ in second.values()} == {"unchanged", "loaded"}
+
+
+def test_header_only_files_are_loaded_in_one_batch(tmp_path, con):
+    """Nights with no decisions: identical header-only files are not twins of each other."""
+    landing = tmp_path / "landing"
+    for day in range(1, 31):
+        _write(landing, "incidents.csv", _lines(HEADER), f"2014-03-{day:02d}")
+    loader = FileLoader(con, KEY, run_id="test")
+    batches = []
+    original = loader._load_batch
+    loader._load_batch = lambda files, header: batches.append(len(files)) or original(files, header)
+    loads = loader.load_all(list(discover(landing)))
+    assert batches == [30]
+    assert {(load.status, load.rows_read) for load in loads} == {("loaded", 0)}
