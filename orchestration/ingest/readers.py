@@ -200,12 +200,12 @@ def stage(con: duckdb.DuckDBPyConnection, file: LandingFile, header: list[str]) 
                 path = _utf8_copy(file, Path(tmp))
             _read_csv(con, path, {name: "VARCHAR" for name in header}, spec.delimiter, spec.quote,
                       spec.header, "*")
-    parsed = con.execute("SELECT count(*) FROM _landing").fetchone()[0]
+    parsed = con.execute("SELECT count(*) FROM _landing").fetchall()[0][0]
     return Staged(header, parsed, _rejects(con))
 
 
 def stage_batch(con: duckdb.DuckDBPyConnection, spec, paths: list[str], header: list[str]) -> Staged:
     """Several UTF-8 CSV files of one shape into `_landing`, in one read."""
     _read_csv(con, paths, {name: "VARCHAR" for name in header}, spec.delimiter, spec.quote, spec.header, "*")
-    parsed = con.execute("SELECT count(*) FROM _landing").fetchone()[0]
+    parsed = con.execute("SELECT count(*) FROM _landing").fetchall()[0][0]
     return Staged(header, parsed, _rejects(con))

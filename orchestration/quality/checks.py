@@ -101,6 +101,8 @@ def run_suite(con, suite: SuiteFile, run_id: str, quality_dir, log) -> AssetChec
             log.warning(outcome.summary())
         passed, severity, metadata = check_result(outcome)
     metadata["validation_seconds"] = round(time.perf_counter() - started, 3)
+    log.info(f"GX {suite.check_name}: {metadata['rows_validated']} rows validated in "
+             f"{metadata['validation_seconds']:.2f} s")
     return AssetCheckResult(asset_key=AssetKey(suite.asset_key), check_name=suite.check_name,
                             passed=passed, severity=severity, metadata=metadata)
 
