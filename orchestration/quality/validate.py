@@ -149,3 +149,40 @@ def validate(suite_file: SuiteFile, frame: pd.DataFrame) -> SuiteOutcome:
             )
         )
     return outcome
+
+
+# Expectations judged row by row: a suite made only of these gives the same outcome on a
+# batch validated in chunks (counts add up), so a year's load never sits in one DataFrame.
+ROW_BY_ROW = frozenset({
+    "expect_column_values_to_not_be_null",
+    "expect_column_values_to_match_regex",
+    "expect_column_values_to_be_in_set",
+    "expect_column_values_to_be_between",
+    "expect_column_pair_values_a_to_be_greater_than_b",
+    "expect_column_pair_values_to_be_equal",
+})
+
+
+def row_by_row(suite_file: SuiteFile) -> bool:
+    return all(e["type"] in ROW_BY_ROW for e in suite_file.document["expectations"])
+
+
+def merge(parts: list[SuiteOutcome]) -> SuiteOutcome:
+    """One outcome for a batch validated in chunks (row-by-row suites only)."""
+    first = parts[0]
+    merged = SuiteOutcome(first.suite, first.table, sum(p.rows_validated for p in parts), first.validated_at)
+    for i, outcome in enumerate(first.outcomes):
+        same = [p.outcomes[i] for p in parts]
+        counts = [o.unexpected_count for o in same if o.unexpected_count is not None]
+        failing = [o for o in same if not o.success]
+        merged.outcomes.append(ExpectationOutcome(
+            type=outcome.type,
+            kwargs=outcome.kwargs,
+            severity=outcome.severity,
+            success=not failing,
+            unexpected_count=sum(counts) if counts else None,
+            unexpected_sample=[v for o in failing for v in o.unexpected_sample][:_SAMPLE_SIZE],
+            observed=(failing[0] if failing else outcome).observed,
+            where=tuple(dict.fromkeys(w for o in failing for w in o.where)),
+        ))
+    return merged
