@@ -7,7 +7,7 @@ from pathlib import Path
 from dagster import ConfigurableResource
 from dagster_duckdb import DuckDBResource
 
-from orchestration.settings import WAREHOUSE_STORAGE_VERSION, Settings
+from orchestration.settings import WAREHOUSE_STORAGE_VERSION, Settings, duckdb_memory_limit
 
 # Every step that writes the working warehouse runs in this pool (limit 1 in dagster.yaml):
 # DuckDB allows one read-write process, so parallel steps queue instead of failing.
@@ -36,7 +36,8 @@ def build_resources(settings: Settings) -> dict:
     return {
         "warehouse": DuckDBResource(
             database=str(settings.warehouse),
-            connection_config={"storage_compatibility_version": WAREHOUSE_STORAGE_VERSION},
+            connection_config={"storage_compatibility_version": WAREHOUSE_STORAGE_VERSION,
+                               "memory_limit": duckdb_memory_limit()},
         ),
         "pipeline": PipelineSettings(
             landing_dir=str(settings.landing_dir),

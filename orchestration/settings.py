@@ -23,6 +23,15 @@ DEMO_PSEUDONYM_KEY = "cdi-demo-key-not-for-real-data"
 # The warehouse is created in DuckDB's v1.4 storage format so readers that lag behind
 # DuckDB 2.0 (the CLI on PyPI, BI drivers) can open the published copy.
 WAREHOUSE_STORAGE_VERSION = "v1.4.0"
+# DuckDB's memory ceiling in the pipeline and in dbt (same variable; profiles.yml reads it).
+# DuckDB's default is 80% of RAM: a national year's staging build took the process tree to
+# 15.7 GB. Above the ceiling DuckDB spills to disk beside the warehouse.
+ENV_DUCKDB_MEMORY_LIMIT = "CDI_DUCKDB_MEMORY_LIMIT"
+DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
+
+
+def duckdb_memory_limit() -> str:
+    return os.environ.get(ENV_DUCKDB_MEMORY_LIMIT) or DEFAULT_DUCKDB_MEMORY_LIMIT
 
 ENV_LANDING = "CDI_LANDING_DIR"
 ENV_WAREHOUSE = "CDI_WAREHOUSE"
