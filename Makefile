@@ -9,7 +9,7 @@ export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 export DAGSTER_DISABLE_TELEMETRY := 1
 export DO_NOT_TRACK := 1
 
-.PHONY: run test dev manifest lock bench clean system
+.PHONY: run test dev manifest lock bench bench-national clean system
 
 $(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
@@ -44,6 +44,10 @@ dev: manifest $(DAGSTER_HOME)/dagster.yaml
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_ingest.py
+
+# The national benchmark (issue 8): an hour or more on 2 cores, ~10 GB of files under /tmp.
+bench-national: manifest
+	$(BIN)/python scripts/bench.py --json data/bench-national.json
 
 # Regenerate the pinned lock after changing pyproject.toml dependencies.
 lock: $(BIN)/python

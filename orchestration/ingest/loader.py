@@ -247,6 +247,8 @@ class FileLoader:
             sha256 = file.sha256()
             if latest.get(file.relative_path) == sha256:
                 outcomes[i] = FileLoad(file, "unchanged")
+                if progress:
+                    progress(outcomes[i])
             else:
                 todo.append((i, file, sha256))
         twins = self._loaded_twins({sha for _, _, sha in todo})
