@@ -243,6 +243,18 @@ def _after(start: datetime, seconds: int) -> datetime:
     return ts
 
 
+def background_delay(rng: random.Random) -> int:
+    """Seconds from a call to its crime's record, for background (unaudited) crimes."""
+    bucket = rng.random()
+    if bucket < 0.65:
+        return rng.randint(10 * _MINUTE, 8 * _HOUR)
+    if bucket < 0.90:
+        return rng.randint(8 * _HOUR, 48 * _HOUR)
+    if bucket < 0.98:
+        return rng.randint(48 * _HOUR, 120 * _HOUR)
+    return rng.randint(120 * _HOUR, 240 * _HOUR)
+
+
 def _pick(rng: random.Random, weights: dict[str, float] | tuple[tuple[str, float], ...]) -> str:
     items = list(weights.items()) if isinstance(weights, dict) else list(weights)
     return rng.choices([k for k, _ in items], weights=[w for _, w in items])[0]
@@ -504,7 +516,7 @@ class _ForceBuilder:
                 if rng.random() < 0.08:
                     codes.append(_draw_code(rng, ("105A", "58A", "58D", "9A")))
                 for code in codes:
-                    recorded = _after(received, self._background_delay())
+                    recorded = _after(received, background_delay(self.rng))
                     if recorded <= self.window_end:
                         self._new_crime(incident, received, recorded, code, reviewed=False)
                     else:  # lands in a later export (only the national stream writes those)
@@ -518,17 +530,6 @@ class _ForceBuilder:
                     self._new_crime(None, reported, recorded, code, reviewed=False)
                 else:  # no code drawn here: the builder's draws stay those of the sample
                     self.overflow.append((None, reported, recorded, None))
-
-    def _background_delay(self) -> int:
-        rng = self.rng
-        bucket = rng.random()
-        if bucket < 0.65:
-            return rng.randint(10 * _MINUTE, 8 * _HOUR)
-        if bucket < 0.90:
-            return rng.randint(8 * _HOUR, 48 * _HOUR)
-        if bucket < 0.98:
-            return rng.randint(48 * _HOUR, 120 * _HOUR)
-        return rng.randint(120 * _HOUR, 240 * _HOUR)
 
     def _new_incident(self, received: datetime, opening: str, closing: str) -> _Incident:
         rng = self.rng

@@ -52,6 +52,7 @@ from .generator import (
     FIRST_EXPORT_DAY,
     UK,
     _ForceBuilder,
+    background_delay,
     _write,
 )
 from .national_profiles import (
@@ -420,7 +421,7 @@ class _ForceStream:
             if random_() < SECOND_CODE_RATE:
                 codes.append(_draw(rng, _SECOND_CODES))
             for code in codes:
-                recorded = _after(at, self._delay())
+                recorded = _after(at, background_delay(self.rng))
                 if recorded <= window_end:  # later ones would land after the last export
                     crimes[_export_day(recorded)].append(
                         (recorded, incident_id, received_at, code, self._victim(code, caller)))
@@ -434,18 +435,6 @@ class _ForceStream:
                 crimes[_export_day(recorded)].append(
                     (recorded, "", _fmt(reported), code, self._victim(code, None)))
         return rows
-
-    def _delay(self) -> int:
-        """Seconds from call to crime record, as the builder's background crimes."""
-        rng = self.rng
-        bucket = rng.random()
-        if bucket < 0.65:
-            return rng.randint(10 * _MINUTE, 8 * _HOUR)
-        if bucket < 0.90:
-            return rng.randint(8 * _HOUR, 48 * _HOUR)
-        if bucket < 0.98:
-            return rng.randint(48 * _HOUR, 120 * _HOUR)
-        return rng.randint(120 * _HOUR, 240 * _HOUR)
 
     def _victim(self, code: str, caller: Person | None) -> Person:
         rng = self.rng
