@@ -127,6 +127,18 @@ def match(expected: list[dict[str, str]], recorded: list[dict[str, str]]):
     return pairs, todo_e
 
 
+def expected_figures(p) -> Figures:
+    """What a force's audit must give: its profile's calibrated figures."""
+    return Figures(
+        incidents_reviewed=p.incidents_reviewed, crimes_reported=p.crimes_reported,
+        crimes_recorded=p.crimes_recorded,
+        correctly_classified=p.crimes_recorded - p.misclassified,
+        on_time=p.crimes_recorded - p.recorded_late, unrecorded_rapes=p.unrecorded_rapes,
+        nocrime_reviewed=p.nocrime_reviewed, nocrime_correct=p.nocrime_correct,
+        nocrime_incorrect=p.nocrime_reviewed - p.nocrime_correct,
+    )
+
+
 def figures(data: ForceData) -> Figures:
     limit = timedelta(hours=int(data.audit["time_limit_hours"]))
     expected_by_incident = defaultdict(list)
@@ -328,14 +340,7 @@ def test_every_force_reproduces_its_calibration_row(default_data):
     for force, data in default_data.items():
         p = FORCE_PROFILES[force]
         fig = figures(data)
-        assert fig == Figures(
-            incidents_reviewed=p.incidents_reviewed, crimes_reported=p.crimes_reported,
-            crimes_recorded=p.crimes_recorded,
-            correctly_classified=p.crimes_recorded - p.misclassified,
-            on_time=p.crimes_recorded - p.recorded_late, unrecorded_rapes=p.unrecorded_rapes,
-            nocrime_reviewed=p.nocrime_reviewed, nocrime_correct=p.nocrime_correct,
-            nocrime_incorrect=p.nocrime_reviewed - p.nocrime_correct,
-        ), force
+        assert fig == expected_figures(p), force
         verdicts = [r["verdict"] for r in data.disposal_reviews]
         assert (len(verdicts), verdicts.count("inappropriate")) == (
             p.disposals_reviewed, p.disposals_inappropriate), force
