@@ -182,7 +182,9 @@ def _force_in_worker(task: tuple) -> tuple[dict[str, int], int]:
 
 def _in_processes(tasks: list[tuple], workers: int,
                   report: Callable[[int], None]) -> list[tuple[dict[str, int], int]]:
-    context = multiprocessing.get_context()
+    # spawn, not fork: forking a process that runs threads (Dagster, DuckDB, a test's browser)
+    # can copy a held lock into the worker and hang it (seen in the test suite).
+    context = multiprocessing.get_context("spawn")
     progress_queue = context.Queue()
     with context.Pool(workers, initializer=_init_worker, initargs=(progress_queue,)) as pool:
         pending = [pool.apply_async(_force_in_worker, (task,)) for task in tasks]  # largest first
