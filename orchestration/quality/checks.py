@@ -31,11 +31,18 @@ from orchestration.ingest.schema import qident
 from orchestration.partitions import is_partitioned_key
 from orchestration.quality.docs import record_outcome
 from orchestration.quality.suites import SuiteFile, load_suites
-from orchestration.quality.validate import LOCATOR_COLUMNS, SuiteOutcome, merge, row_by_row, validate
+from orchestration.quality.validate import (
+    LOCATOR_COLUMNS,
+    SuiteOutcome,
+    merge,
+    row_by_row,
+    separable_by_force,
+    validate,
+)
 from orchestration.resources import WAREHOUSE_POOL, PipelineSettings
 
 
-# Rows per DataFrame when a row-by-row suite is validated in chunks (validate.ROW_BY_ROW).
+# Rows per DataFrame when a suite is validated in chunks (validate.row_by_row, separable_by_force).
 CHUNK_ROWS = 1_000_000
 
 
@@ -63,20 +70,42 @@ def read_batch(con, suite: SuiteFile, run_id: str) -> pd.DataFrame:
     return con.execute(sql, params).df()
 
 
+def _force_groups(con, sql: str, params: list[str]) -> list[list[str]]:
+    """The batch's forces packed into groups of about CHUNK_ROWS rows (a bigger force alone)."""
+    counts = con.execute(f"SELECT force_id, count(*) FROM ({sql}) GROUP BY force_id ORDER BY force_id",
+                         params).fetchall()
+    groups: list[list[str]] = []
+    rows = CHUNK_ROWS
+    for force_id, count in counts:
+        if rows + count > CHUNK_ROWS:
+            groups.append([])
+            rows = 0
+        groups[-1].append(force_id)
+        rows += count
+    return groups
+
+
+def _chunks(con, suite: SuiteFile, run_id: str):
+    """The batch as DataFrames of about CHUNK_ROWS rows: streamed for row-by-row suites, a
+    group of forces at a time for suites whose uniqueness keys include force_id."""
+    sql, params = _batch_sql(con, suite, run_id)
+    if row_by_row(suite):
+        result = con.execute(sql, params)
+        while not (frame := result.fetch_df_chunk(vectors_per_chunk=CHUNK_ROWS // 2048)).empty:
+            yield frame
+        return
+    for forces in _force_groups(con, sql, params):
+        yield con.execute(f"SELECT * FROM ({sql}) WHERE force_id IN (SELECT unnest(?))", [*params, forces]).df()
+
+
 def validate_batch(con, suite: SuiteFile, run_id: str) -> SuiteOutcome | None:
-    """The suite's outcome on its batch (None: nothing loaded in this run). Row-by-row suites
-    are validated a million rows at a time, so memory stays flat however big the load."""
-    if not row_by_row(suite):
+    """The suite's outcome on its batch (None: nothing loaded in this run). Suites that hold
+    chunk by chunk are validated a million rows at a time, so memory stays flat however big
+    the load; the others read the whole batch."""
+    if not (row_by_row(suite) or separable_by_force(suite)):
         frame = read_batch(con, suite, run_id)
         return None if frame.empty and suite.batch == "current_load" else validate(suite, frame)
-    sql, params = _batch_sql(con, suite, run_id)
-    result = con.execute(sql, params)
-    parts = []
-    while True:
-        frame = result.fetch_df_chunk(vectors_per_chunk=CHUNK_ROWS // 2048)
-        if frame.empty:
-            break
-        parts.append(validate(suite, frame))
+    parts = [validate(suite, frame) for frame in _chunks(con, suite, run_id)]
     if not parts:
         return None if suite.batch == "current_load" else validate(suite, read_batch(con, suite, run_id))
     return merge(parts)

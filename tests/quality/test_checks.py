@@ -1,4 +1,4 @@
-"""Row-by-row suites are validated in chunks: the outcome must equal one whole validation."""
+"""Suites are validated in chunks where they hold chunk by chunk: the outcome must equal one whole validation."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import duckdb
 
 from orchestration.quality import checks
 from orchestration.quality.suites import load_suites
-from orchestration.quality.validate import row_by_row, validate
+from orchestration.quality.validate import row_by_row, separable_by_force, validate
 
 HASH = "a" * 64
 
@@ -46,3 +46,45 @@ def test_chunked_validation_equals_one_whole_validation(monkeypatch):
     (whole_failed,) = [o for o in whole.outcomes if not o.success]
     assert set(failed.where) == set(whole_failed.where) and len(failed.where) == 2  # both days named
     assert checks.validate_batch(con, suite, "a run that loaded nothing") is None
+
+
+def _staging_incidents(con: duckdb.DuckDBPyConnection, forces: dict[str, int], duplicated: list[tuple[str, int]]):
+    con.execute("CREATE SCHEMA IF NOT EXISTS staging")
+    con.execute("CREATE TABLE staging.stg_raw__incidents (force_id VARCHAR, incident_id VARCHAR, "
+                "export_date DATE, _load_id BIGINT)")
+    rows = [[force, f"I-{n:06d}", dt.date(2014, 1, 6), 1] for force, count in forces.items() for n in range(count)]
+    rows += [[force, f"I-{n:06d}", dt.date(2014, 1, 7), 1] for force, n in duplicated]
+    con.executemany("INSERT INTO staging.stg_raw__incidents VALUES (?, ?, ?, ?)", rows)
+
+
+def test_uniqueness_on_a_key_with_force_id_is_validated_a_group_of_forces_at_a_time(monkeypatch):
+    suite = next(s for s in load_suites() if s.check_name == "gx_stg_raw__incidents")
+    assert separable_by_force(suite) and not row_by_row(suite)
+    assert not separable_by_force(next(s for s in load_suites() if s.check_name == "gx_audits"))  # audit_id alone
+    con = _warehouse()
+    # The same incident ids in every force are not duplicates; the listed (force, id) pairs are.
+    _staging_incidents(con, {"kent": 1500, "essex": 900, "metropolitan": 3000}, [("kent", 3), ("metropolitan", 2999)])
+    whole = validate(suite, checks.read_batch(con, suite, "tonight"))
+    monkeypatch.setattr(checks, "CHUNK_ROWS", 2048)
+    assert checks._force_groups(con, *checks._batch_sql(con, suite, "tonight")) == [["essex"], ["kent"], ["metropolitan"]]
+    chunked = checks.validate_batch(con, suite, "tonight")
+    assert chunked.rows_validated == whole.rows_validated == 5402
+    (outcome,), (whole_outcome,) = chunked.outcomes, whole.outcomes
+    assert not outcome.success and outcome.unexpected_count == whole_outcome.unexpected_count == 4  # 2 keys x 2 rows
+    assert set(outcome.where) == set(whole_outcome.where)
+
+
+def test_timestamps_beyond_the_nanosecond_range_are_still_judged():
+    """Timestamps go to GX as datetime64[ns] (vectorised); one that cannot is judged as it is."""
+    suite = next(s for s in load_suites() if s.check_name == "gx_incidents")
+    con = _warehouse()
+    con.execute("UPDATE raw.incidents SET received_at = TIMESTAMP '2999-01-01' WHERE incident_id = 'KT-I-000010'")
+    frame = checks.read_batch(con, suite, "tonight")
+    assert str(frame["received_at"].dtype) != "datetime64[ns]"
+    outcome = validate(suite, frame)
+    (between,) = [o for o in outcome.outcomes if o.type == "expect_column_values_to_be_between"]
+    assert not between.success and between.unexpected_count == 1
+    con.execute("UPDATE raw.incidents SET received_at = TIMESTAMP '2100-01-01' WHERE incident_id = 'KT-I-000010'")
+    (between,) = [o for o in validate(suite, checks.read_batch(con, suite, "tonight")).outcomes
+                  if o.type == "expect_column_values_to_be_between"]
+    assert not between.success and between.unexpected_count == 1
