@@ -6,6 +6,8 @@ import duckdb
 import pytest
 
 from orchestration.cli import main
+from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.transform.dbt import KEPT_RUN_TARGETS
 from tests.conftest import pipeline_env
 
 FORCE_EXPORTS = "('incidents', 'crimes', 'crime_decisions', 'disposals')"
@@ -55,6 +57,12 @@ def test_backfill_loads_exactly_the_force_days_asked_and_reruns_change_nothing(s
         assert main(["backfill", "--from", "2014-01-07", "--to", "2014-01-07", "--force", "kent"]) == 0
         assert "run 1/1: 2014-01-07 x kent (1 force-day partitions)" in capsys.readouterr().out
         assert _tables(settings.warehouse) == before
+
+    # The first run kept its dbt parse state, so the second did not parse the project again
+    # (its warehouse path differs from the one `cdi prepare` parsed with); old build folders go.
+    builds = sorted((DBT_PROJECT_DIR / "target").glob("dbt_models-*"), key=lambda p: p.stat().st_mtime)
+    assert 2 <= len(builds) <= KEPT_RUN_TARGETS
+    assert "Unable to do partial parsing" not in (builds[-1] / "dbt.log").read_text()
 
 
 def test_backfill_refuses_bad_requests_in_one_line(small_landing, tmp_path, capsys):
