@@ -1,5 +1,6 @@
 """Backfills from the CLI: the partitions asked for, progress, idempotent re-runs, late forces."""
 
+import json
 import shutil
 
 import duckdb
@@ -52,6 +53,14 @@ def test_backfill_loads_exactly_the_force_days_asked_and_reruns_change_nothing(s
         assert loaded == [("essex", "2014-01-06", 4), ("essex", "2014-01-07", 4)] + [
             ("kent", f"2014-01-0{d}", 4) for d in (6, 7, 8, 9)] + [("kent", "2014-01-10", 4)]
         before = _tables(settings.warehouse)
+        # An incremental build tests the key of the incremental models on this run's loads only.
+        build = max((DBT_PROJECT_DIR / "target").glob("dbt_models-*"), key=lambda p: p.stat().st_mtime)
+        (unique_test,) = build.glob("compiled/**/unique_combination_stg_raw__incidents_force_id__incident_id.sql")
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            (first_load,) = con.execute("SELECT min(load_id) FROM ops.load_log").fetchone()
+        assert f"where _load_id >= {first_load})" in unique_test.read_text()
+        results = json.loads((build / "run_results.json").read_text())["results"]
+        assert not [r for r in results if r["unique_id"].startswith("unit_test.")]  # make test runs them
 
         # The same partition again: nothing new to load, no row anywhere changes.
         assert main(["backfill", "--from", "2014-01-07", "--to", "2014-01-07", "--force", "kent"]) == 0

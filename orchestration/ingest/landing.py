@@ -98,6 +98,8 @@ def discover(
     if not landing_dir.is_dir():
         return
     contracts = contracts or {}
+    # An audit kind has no business in the export-date folders (a year of them per force).
+    exports = kind is None or kind.layout is Layout.FORCE_EXPORT
     if kind in (None, POLICE_UK_STREET):
         yield from _police_uk_files(landing_dir)
     for force_dir in sorted(p for p in landing_dir.iterdir() if p.is_dir()):
@@ -106,6 +108,8 @@ def discover(
         force_id = force_dir.name
         for folder in sorted(p for p in force_dir.iterdir() if p.is_dir()):
             if DATE_DIR.match(folder.name):
+                if not exports:
+                    continue
                 try:
                     export_date = dt.date.fromisoformat(folder.name)
                 except ValueError:

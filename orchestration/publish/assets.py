@@ -29,12 +29,14 @@ def build_publish_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
         context: AssetExecutionContext, warehouse: DuckDBResource, pipeline: PipelineSettings
     ) -> MaterializeResult:
         result = publish(Path(warehouse.database), pipeline.published_path)
+        steps = ", ".join(f"{step} {value:.1f} s" for step, value in result.seconds.items())
         context.log.info(f"published {result.warehouse} ({result.bytes / 1e6:.1f} MB), "
-                         f"{len(result.parquet_files)} Parquet files")
+                         f"{len(result.parquet_files)} Parquet files ({steps})")
         return MaterializeResult(
             metadata={
                 "path": MetadataValue.path(str(result.warehouse)),
                 "bytes": result.bytes,
+                "seconds": MetadataValue.json(result.seconds),
                 "parquet_files": MetadataValue.json([p.name for p in result.parquet_files]),
             }
         )

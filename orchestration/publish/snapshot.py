@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -26,6 +27,7 @@ class PublishResult:
     warehouse: Path
     parquet_files: list[Path]
     bytes: int
+    seconds: dict[str, float] = field(default_factory=dict)  # open, parquet, checkpoint, copy
 
 
 def _fsync_dir(path: Path) -> None:
@@ -49,7 +51,10 @@ def publish(warehouse: Path, published_dir: Path) -> PublishResult:
     parquet_dir = published_dir / "parquet"
     parquet_dir.mkdir(exist_ok=True)
     pending: list[tuple[Path, Path]] = []
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
     with duckdb.connect(str(warehouse)) as con:
+        seconds["open"] = time.perf_counter() - started
         tables = con.execute(
             "SELECT table_schema, table_name FROM information_schema.tables "
             "WHERE table_schema IN (SELECT unnest(?)) ORDER BY 1, 2",
@@ -60,10 +65,14 @@ def publish(warehouse: Path, published_dir: Path) -> PublishResult:
             tmp = parquet_dir / f".{table}.parquet.tmp"
             con.execute(f"COPY (SELECT * FROM {qident(schema)}.{qident(table)}) TO ? (FORMAT parquet)", [str(tmp)])
             pending.append((tmp, final))
+        seconds["parquet"] = time.perf_counter() - started - seconds["open"]
         con.execute("CHECKPOINT")
+        seconds["checkpoint"] = time.perf_counter() - started - seconds["open"] - seconds["parquet"]
     target = published_dir / PUBLISHED_FILE
     tmp_db = published_dir / f".{PUBLISHED_FILE}.tmp"
+    copy_started = time.perf_counter()
     _copy_durably(warehouse, tmp_db)
+    seconds["copy"] = time.perf_counter() - copy_started
     # A .wal left beside the target would be replayed into the new file by the next opener.
     target.with_name(target.name + ".wal").unlink(missing_ok=True)
     os.replace(tmp_db, target)
@@ -75,4 +84,5 @@ def publish(warehouse: Path, published_dir: Path) -> PublishResult:
             stale.unlink()
     _fsync_dir(parquet_dir)
     _fsync_dir(published_dir)
-    return PublishResult(target, sorted(current), target.stat().st_size)
+    return PublishResult(target, sorted(current), target.stat().st_size,
+                         {step: round(value, 2) for step, value in seconds.items()})
