@@ -95,7 +95,10 @@ def _chunks(con, suite: SuiteFile, run_id: str):
             yield frame
         return
     for forces in _force_groups(con, sql, params):
-        yield con.execute(f"SELECT * FROM ({sql}) WHERE force_id IN (SELECT unnest(?))", [*params, forces]).df()
+        # Rows without a force are a group of their own: IN never matches NULL.
+        without_force = " OR force_id IS NULL" if None in forces else ""
+        yield con.execute(f"SELECT * FROM ({sql}) WHERE force_id IN (SELECT unnest(?)){without_force}",
+                          [*params, [f for f in forces if f is not None]]).df()
 
 
 def validate_batch(con, suite: SuiteFile, run_id: str) -> SuiteOutcome | None:

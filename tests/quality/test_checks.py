@@ -54,6 +54,7 @@ def _staging_incidents(con: duckdb.DuckDBPyConnection, forces: dict[str, int], d
                 "export_date DATE, _load_id BIGINT)")
     rows = [[force, f"I-{n:06d}", dt.date(2014, 1, 6), 1] for force, count in forces.items() for n in range(count)]
     rows += [[force, f"I-{n:06d}", dt.date(2014, 1, 7), 1] for force, n in duplicated]
+    rows.append([None, "I-NO-FORCE", dt.date(2014, 1, 7), 1])  # validated too, in a group of its own
     con.executemany("INSERT INTO staging.stg_raw__incidents VALUES (?, ?, ?, ?)", rows)
 
 
@@ -66,9 +67,10 @@ def test_uniqueness_on_a_key_with_force_id_is_validated_a_group_of_forces_at_a_t
     _staging_incidents(con, {"kent": 1500, "essex": 900, "metropolitan": 3000}, [("kent", 3), ("metropolitan", 2999)])
     whole = validate(suite, checks.read_batch(con, suite, "tonight"))
     monkeypatch.setattr(checks, "CHUNK_ROWS", 2048)
-    assert checks._force_groups(con, *checks._batch_sql(con, suite, "tonight")) == [["essex"], ["kent"], ["metropolitan"]]
+    assert checks._force_groups(con, *checks._batch_sql(con, suite, "tonight")) == [
+        ["essex"], ["kent"], ["metropolitan"], [None]]
     chunked = checks.validate_batch(con, suite, "tonight")
-    assert chunked.rows_validated == whole.rows_validated == 5402
+    assert chunked.rows_validated == whole.rows_validated == 5403
     (outcome,), (whole_outcome,) = chunked.outcomes, whole.outcomes
     assert not outcome.success and outcome.unexpected_count == whole_outcome.unexpected_count == 4  # 2 keys x 2 rows
     assert set(outcome.where) == set(whole_outcome.where)
