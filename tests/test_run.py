@@ -53,12 +53,14 @@ def test_backfill_loads_exactly_the_force_days_asked_and_reruns_change_nothing(s
         assert loaded == [("essex", "2014-01-06", 4), ("essex", "2014-01-07", 4)] + [
             ("kent", f"2014-01-0{d}", 4) for d in (6, 7, 8, 9)] + [("kent", "2014-01-10", 4)]
         before = _tables(settings.warehouse)
-        # An incremental build tests the key of the incremental models on this run's loads only.
+        # The first build tests every row and records how far it tested.
         build = max((DBT_PROJECT_DIR / "target").glob("dbt_models-*"), key=lambda p: p.stat().st_mtime)
         (unique_test,) = build.glob("compiled/**/unique_combination_stg_raw__incidents_force_id__incident_id.sql")
+        assert "where 1 = 1)" in unique_test.read_text()
         with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-            (first_load,) = con.execute("SELECT min(load_id) FROM ops.load_log").fetchone()
-        assert f"where _load_id >= {first_load})" in unique_test.read_text()
+            tested = con.execute("SELECT (SELECT load_id FROM ops.dbt_tested_through), max(load_id) "
+                                 "FROM ops.load_log").fetchone()
+        assert tested[0] == tested[1]
         results = json.loads((build / "run_results.json").read_text())["results"]
         assert not [r for r in results if r["unique_id"].startswith("unit_test.")]  # make test runs them
 
@@ -66,6 +68,10 @@ def test_backfill_loads_exactly_the_force_days_asked_and_reruns_change_nothing(s
         assert main(["backfill", "--from", "2014-01-07", "--to", "2014-01-07", "--force", "kent"]) == 0
         assert "run 1/1: 2014-01-07 x kent (1 force-day partitions)" in capsys.readouterr().out
         assert _tables(settings.warehouse) == before
+        # The next build tests the keys of loads no passing build has tested (none here).
+        build = max((DBT_PROJECT_DIR / "target").glob("dbt_models-*"), key=lambda p: p.stat().st_mtime)
+        (unique_test,) = build.glob("compiled/**/unique_combination_stg_raw__incidents_force_id__incident_id.sql")
+        assert f"where _load_id >= {tested[0] + 1})" in unique_test.read_text()
 
     # The first run kept its dbt parse state, so the second did not parse the project again
     # (its warehouse path differs from the one `cdi prepare` parsed with); old build folders go.

@@ -97,17 +97,39 @@ translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_as
 
 
 # Read by the dbt macro rows_loaded_tonight(): the data tests that would scan a whole
-# incremental model every night test the rows of this run's loads only.
+# incremental model every night test only the rows of loads no passing build has tested.
 TEST_FROM_LOAD_ID = "CDI_DBT_TEST_FROM_LOAD_ID"
+# One row: every load up to this id was in the warehouse when a `dbt build` passed.
+TESTED_THROUGH = ("ops", "dbt_tested_through")
 
 
-def first_load_of_run(con, run_id: str) -> int | None:
-    """The first load id this run loaded (None: it loaded nothing, so test every row)."""
-    if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ops' "
-                       "AND table_name = 'load_log'").fetchone()[0]:
+def _has_table(con, schema: str, table: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
+                            "AND table_name = ?", [schema, table]).fetchone()[0])
+
+
+def first_untested_load(con) -> int | None:
+    """The first load id no passing build has tested (None: none recorded, so test every row).
+
+    A failed build records nothing, so rows it failed on are tested again the next night and
+    keep blocking the publish until they are fixed."""
+    if not _has_table(con, *TESTED_THROUGH):
         return None
-    return con.execute("SELECT min(load_id) FROM ops.load_log WHERE run_id = ? AND status = 'loaded'",
-                       [run_id]).fetchone()[0]
+    (through,) = con.execute(f"SELECT max(load_id) FROM {qident(TESTED_THROUGH[0])}.{qident(TESTED_THROUGH[1])}").fetchone()
+    return None if through is None else through + 1
+
+
+def last_load(con) -> int | None:
+    return con.execute("SELECT max(load_id) FROM ops.load_log").fetchone()[0] if _has_table(con, "ops", "load_log") else None
+
+
+def record_tested(con, through: int | None) -> None:
+    if through is None:
+        return
+    table = f"{qident(TESTED_THROUGH[0])}.{qident(TESTED_THROUGH[1])}"
+    con.execute(f"CREATE TABLE IF NOT EXISTS {table} (load_id BIGINT)")
+    con.execute(f"DELETE FROM {table}")
+    con.execute(f"INSERT INTO {table} VALUES (?)", [through])
 
 
 @contextmanager
@@ -150,13 +172,15 @@ def dbt_models(
     # to keep them out of production builds).
     args = ["build", "--exclude-resource-type", "unit_test", *(["--full-refresh"] if config.full_refresh else [])]
     with warehouse.get_connection() as con:
-        first_load_id = None if config.full_refresh else first_load_of_run(con, context.run.run_id)
+        first_load_id = None if config.full_refresh else first_untested_load(con)
+        through = last_load(con)
     with _environment(TEST_FROM_LOAD_ID, None if first_load_id is None else str(first_load_id)):
         invocation = dbt.cli(args, context=context)
-        events = list(invocation.stream())
+        events = list(invocation.stream())  # raises if a blocking test failed: nothing recorded
     keep_parse_state(invocation.target_path)
     prune_run_targets()
     with warehouse.get_connection() as con:
+        record_tested(con, through)
         for event in events:
             if isinstance(event, Output):
                 schema, name = context.asset_key_for_output(event.output_name).path
