@@ -47,6 +47,11 @@ def qident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                       [schema, table]).fetchone()[0] > 0
+
+
 def raw_table(kind: ExportKind) -> str:
     return f"raw.{qident(kind.table)}"
 

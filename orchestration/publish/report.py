@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from orchestration.ingest.schema import table_exists
 from orchestration.publish import charts
 
 REPORT_FILE = "report.html"
@@ -30,7 +31,6 @@ ESTIMATE_TABLE = ("marts", "unrecorded_crime_estimate")
 _FORCES = "SELECT * FROM marts.worst_forces_latest_audit ORDER BY worst_rank, force_id"
 _GROUPS = "SELECT * FROM marts.offence_group_recording_rates WHERE scope = 'national' ORDER BY offence_group"
 _FORCE_NAMES = "SELECT force_id, force_name FROM marts.dim_force"
-_TABLE_EXISTS = "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?"
 _ESTIMATES = "SELECT * FROM marts.unrecorded_crime_estimate"
 
 # Only inline scripts and styles, and data: images; no connection anywhere. Vega compiles its
@@ -144,7 +144,7 @@ def _read_night(warehouse: Path) -> _Night:
         forces = con.execute(_FORCES).df()
         groups = con.execute(_GROUPS).df()
         names = dict(con.execute(_FORCE_NAMES).fetchall())
-        has_estimates = con.execute(_TABLE_EXISTS, list(ESTIMATE_TABLE)).fetchone()[0] > 0
+        has_estimates = table_exists(con, *ESTIMATE_TABLE)
         estimates = con.execute(_ESTIMATES).df() if has_estimates else None
     return _Night(forces, groups, names, estimates)
 

@@ -23,7 +23,7 @@ from dagster_dbt import (
 )
 from dagster_duckdb import DuckDBResource
 
-from orchestration.ingest.schema import qident
+from orchestration.ingest.schema import qident, table_exists
 from orchestration.partitions import dep_on
 from orchestration.resources import WAREHOUSE_POOL
 from orchestration.settings import DBT_PROJECT_DIR
@@ -103,24 +103,19 @@ TEST_FROM_LOAD_ID = "CDI_DBT_TEST_FROM_LOAD_ID"
 TESTED_THROUGH = ("ops", "dbt_tested_through")
 
 
-def _has_table(con, schema: str, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
-                            "AND table_name = ?", [schema, table]).fetchone()[0])
-
-
 def first_untested_load(con) -> int | None:
     """The first load id no passing build has tested (None: none recorded, so test every row).
 
     A failed build records nothing, so rows it failed on are tested again the next night and
     keep blocking the publish until they are fixed."""
-    if not _has_table(con, *TESTED_THROUGH):
+    if not table_exists(con, *TESTED_THROUGH):
         return None
     (through,) = con.execute(f"SELECT max(load_id) FROM {qident(TESTED_THROUGH[0])}.{qident(TESTED_THROUGH[1])}").fetchone()
     return None if through is None else through + 1
 
 
 def last_load(con) -> int | None:
-    return con.execute("SELECT max(load_id) FROM ops.load_log").fetchone()[0] if _has_table(con, "ops", "load_log") else None
+    return con.execute("SELECT max(load_id) FROM ops.load_log").fetchone()[0] if table_exists(con, "ops", "load_log") else None
 
 
 def record_tested(con, through: int | None) -> None:
