@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -26,7 +26,7 @@ from orchestration.partitions import (
     range_tags,
     register_forces,
 )
-from orchestration.settings import Settings
+from orchestration.settings import Settings, environment_variable
 
 
 @dataclass(frozen=True)
@@ -179,16 +179,10 @@ ONE_PLANNED_EVENT_ABOVE = 1000
 _PLANNED_SUBSET_ENV = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
 
 
-@contextmanager
-def _planned_events_in_one(plan: RunPlan) -> Iterator[None]:
+def _planned_events_in_one(plan: RunPlan) -> AbstractContextManager[None]:
     if plan.partition_count <= ONE_PLANNED_EVENT_ABOVE or _PLANNED_SUBSET_ENV in os.environ:
-        yield
-        return
-    os.environ[_PLANNED_SUBSET_ENV] = "true"
-    try:
-        yield
-    finally:
-        del os.environ[_PLANNED_SUBSET_ENV]
+        return nullcontext()
+    return environment_variable(_PLANNED_SUBSET_ENV, "true")
 
 
 def _execute(settings: Settings, instance: DagsterInstance, plan: RunPlan, full_refresh: bool) -> RunOutcome:

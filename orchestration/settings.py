@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,3 +91,18 @@ class Settings:
                 "Fine for the bundled sample, NOT for real force exports.",
                 ENV_PSEUDONYM_KEY,
             )
+
+
+@contextmanager
+def environment_variable(name: str, value: str | None) -> Iterator[None]:
+    """`name` set to `value` (unset if None) inside the block, as it was after: for what reads
+    the environment at that moment (a dbt process started there, a Dagster switch)."""
+    saved = os.environ.pop(name, None)
+    if value is not None:
+        os.environ[name] = value
+    try:
+        yield
+    finally:
+        os.environ.pop(name, None)
+        if saved is not None:
+            os.environ[name] = saved

@@ -9,7 +9,6 @@ import os
 import shutil
 import sys
 from collections.abc import Mapping
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from dagster_duckdb import DuckDBResource
 from orchestration.ingest.schema import qident, table_exists
 from orchestration.partitions import dep_on
 from orchestration.resources import WAREHOUSE_POOL
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.settings import DBT_PROJECT_DIR, environment_variable
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()
@@ -127,21 +126,6 @@ def record_tested(con, through: int | None) -> None:
     con.execute(f"INSERT INTO {table} VALUES (?)", [through])
 
 
-@contextmanager
-def _environment(name: str, value: str | None):
-    """`name` set to `value` (unset if None) for the dbt process started inside the block:
-    DbtCliResource hands dbt this process's environment."""
-    saved = os.environ.pop(name, None)
-    if value is not None:
-        os.environ[name] = value
-    try:
-        yield
-    finally:
-        os.environ.pop(name, None)
-        if saved is not None:
-            os.environ[name] = saved
-
-
 class DbtBuildConfig(Config):
     """`full_refresh` rebuilds the incremental models from the whole raw layer."""
 
@@ -169,7 +153,7 @@ def dbt_models(
     with warehouse.get_connection() as con:
         first_load_id = None if config.full_refresh else first_untested_load(con)
         through = last_load(con)
-    with _environment(TEST_FROM_LOAD_ID, None if first_load_id is None else str(first_load_id)):
+    with environment_variable(TEST_FROM_LOAD_ID, None if first_load_id is None else str(first_load_id)):
         invocation = dbt.cli(args, context=context)
         events = list(invocation.stream())  # raises if a blocking test failed: nothing recorded
     keep_parse_state(invocation.target_path)
