@@ -52,9 +52,16 @@ def publish(warehouse: Path, published_dir: Path) -> PublishResult:
     parquet_dir.mkdir(exist_ok=True)
     pending: list[tuple[Path, Path]] = []
     seconds: dict[str, float] = {}
-    started = time.perf_counter()
+    lap = time.perf_counter()
+
+    def step_done(step: str) -> None:
+        nonlocal lap
+        now = time.perf_counter()
+        seconds[step] = round(now - lap, 2)
+        lap = now
+
     with duckdb.connect(str(warehouse)) as con:
-        seconds["open"] = time.perf_counter() - started
+        step_done("open")
         tables = con.execute(
             "SELECT table_schema, table_name FROM information_schema.tables "
             "WHERE table_schema IN (SELECT unnest(?)) ORDER BY 1, 2",
@@ -65,14 +72,13 @@ def publish(warehouse: Path, published_dir: Path) -> PublishResult:
             tmp = parquet_dir / f".{table}.parquet.tmp"
             con.execute(f"COPY (SELECT * FROM {qident(schema)}.{qident(table)}) TO ? (FORMAT parquet)", [str(tmp)])
             pending.append((tmp, final))
-        seconds["parquet"] = time.perf_counter() - started - seconds["open"]
+        step_done("parquet")
         con.execute("CHECKPOINT")
-        seconds["checkpoint"] = time.perf_counter() - started - seconds["open"] - seconds["parquet"]
+        step_done("checkpoint")
     target = published_dir / PUBLISHED_FILE
     tmp_db = published_dir / f".{PUBLISHED_FILE}.tmp"
-    copy_started = time.perf_counter()
     _copy_durably(warehouse, tmp_db)
-    seconds["copy"] = time.perf_counter() - copy_started
+    step_done("copy")
     # A .wal left beside the target would be replayed into the new file by the next opener.
     target.with_name(target.name + ".wal").unlink(missing_ok=True)
     os.replace(tmp_db, target)
@@ -84,5 +90,4 @@ def publish(warehouse: Path, published_dir: Path) -> PublishResult:
             stale.unlink()
     _fsync_dir(parquet_dir)
     _fsync_dir(published_dir)
-    return PublishResult(target, sorted(current), target.stat().st_size,
-                         {step: round(value, 2) for step, value in seconds.items()})
+    return PublishResult(target, sorted(current), target.stat().st_size, seconds)
