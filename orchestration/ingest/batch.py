@@ -14,6 +14,7 @@ from orchestration.ingest.contracts import load_contracts
 from orchestration.ingest.kinds import EXPORT_KINDS, ExportKind
 from orchestration.ingest.landing import discover
 from orchestration.ingest.loader import FileLoad, FileLoader
+from orchestration.ingest.migrations import apply_migrations
 from orchestration.ingest.schema import ensure_schema
 
 
@@ -58,6 +59,7 @@ def load_kind(
     that often (rejected files and the last file always): a year of history is tens of
     thousands of files, and every line is an event in the Dagster run's log."""
     ensure_schema(con, EXPORT_KINDS)
+    apply_migrations(con, progress)
     loader = FileLoader(con, pseudonym_key, run_id)
     files = list(discover(landing_dir, kind, load_contracts(), force_days))
     done, last_report = 0, time.monotonic()

@@ -17,9 +17,10 @@ CREATE OR REPLACE TEMP MACRO utc(v) AS (try_cast(txt(v) AS TIMESTAMPTZ) AT TIME 
 -- A typed column's row is quarantined when the text is there but does not parse.
 CREATE OR REPLACE TEMP MACRO bad(raw_value, typed_value) AS (txt(raw_value) IS NOT NULL AND typed_value IS NULL);
 CREATE OR REPLACE TEMP MACRO bool_of(v) AS CASE lower(txt(v)) WHEN 'true' THEN true WHEN 'false' THEN false END;
--- pseudonymise.hmac_sql: HMAC-SHA256 of the trimmed, lower-cased value; blank stays NULL.
+-- pseudonymise.hmac_sql: HMAC-SHA256 of the trimmed, lower-cased value, its first 128 bits in
+-- hex; blank stays NULL.
 CREATE OR REPLACE TEMP MACRO pseudonym(v) AS CASE WHEN txt(v) IS NULL THEN NULL ELSE
-    sha256(getvariable('opad') || unhex(sha256(getvariable('ipad') || encode(lower(trim(txt(v))))))) END;
+    left(sha256(getvariable('opad') || unhex(sha256(getvariable('ipad') || encode(lower(trim(txt(v))))))), 32) END;
 -- macros/normalise_offence_code.sql
 CREATE OR REPLACE TEMP MACRO offence(v) AS
     nullif(regexp_replace(replace(replace(upper(v), ' ', ''), '/', '.'), '^0+', ''), '');

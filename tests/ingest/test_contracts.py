@@ -99,7 +99,7 @@ def test_a_contract_file_is_read_with_its_delimiter_encoding_dates_and_codes(tmp
     assert (load.status, load.rows_loaded, load.rows_quarantined) == ("loaded", 1, 1)
     row = con.execute("SELECT incident_id, received_at, closing_code, caller_name_hash FROM raw.incidents").fetchone()
     assert row[:3] == ("T-1", dt.datetime(2014, 7, 6, 13, 30), "CRIME_RECORDED")  # BST -> UTC
-    assert len(row[3]) == 64 and "Zo" not in row[3]
+    assert len(row[3]) == 32 and "Zo" not in row[3]
     reason = con.execute("SELECT reason FROM ops.quarantine").fetchone()[0]
     assert reason == "unparseable timestamp in received_at (column 'When', format %d/%m/%Y %H:%M): 31/02/2014 10:00"
 
