@@ -17,6 +17,7 @@ from orchestration.settings import ENV_LANDING, ENV_PUBLISHED, ENV_WAREHOUSE, Se
 # Headless Chromium and a throwaway PostgreSQL server, for tests anywhere under tests/
 # (tests/ is on sys.path: `pythonpath` in pyproject.toml).
 from fixtures_browser import chromium  # noqa: F401
+from fixtures_network import recording_proxy
 from fixtures_postgres import postgres  # noqa: F401
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +58,7 @@ class Night:
 
     settings: Settings
     outcome: object
+    outbound: list[str] | None = None  # request lines sent towards the internet, when recorded
 
     @property
     def published(self) -> Path:
@@ -99,8 +101,11 @@ def sample_landing(sample) -> Path:
 
 @pytest.fixture(scope="session")
 def nightly(sample_landing, tmp_path_factory) -> Night:
-    """The whole pipeline run once on the sample: ingestion, dbt, checks, publish."""
-    night = run_pipeline(sample_landing, tmp_path_factory.mktemp("nightly"))
+    """The whole pipeline run once on the sample: ingestion, dbt, checks, publish; with
+    every call towards the internet recorded (there must be none)."""
+    with recording_proxy() as outbound:
+        night = run_pipeline(sample_landing, tmp_path_factory.mktemp("nightly"))
+    night.outbound = outbound
     assert night.outcome.success, night.outcome.report()
     return night
 

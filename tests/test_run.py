@@ -108,3 +108,9 @@ def test_history_runs_announce_planned_materializations_in_one_event_per_asset(m
     with _planned_events_in_one(year):
         assert os.environ["DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"] == "true"
     assert "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS" not in os.environ
+
+
+def test_a_night_sends_nothing_to_the_internet(nightly):
+    """Private by default: the whole run, dbt and GX included, under a recording proxy
+    (tests/fixtures_network.py). dagster-dbt's `dbt --version` used to ask pypi.org."""
+    assert nightly.outbound == []

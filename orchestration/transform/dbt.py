@@ -9,6 +9,8 @@ import os
 import shutil
 import sys
 from collections.abc import Mapping
+from functools import cached_property
+from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 from dagster_duckdb import DuckDBResource
+from packaging.version import Version
 
 from orchestration.ingest.schema import qident, table_exists
 from orchestration.partitions import dep_on
@@ -40,8 +43,22 @@ def _dbt_executable() -> str:
     return str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
 
 
+class WarehouseDbtCli(DbtCliResource):
+    """dagster-dbt's resource, told the dbt version instead of asking `dbt --version`.
+
+    dagster-dbt runs `dbt --version` before every dbt command to learn which engine it drives.
+    That starts a second dbt process (~3 s a night) and, worse, makes dbt ask pypi.org for
+    its latest release (dbt/version.py): a call out to the internet from every nightly build.
+    The dbt this project runs is the dbt-core installed beside this interpreter
+    (`_dbt_executable`), so its version is the installed package's."""
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        return Version(installed_version("dbt-core"))
+
+
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(
+    return WarehouseDbtCli(
         project_dir=dbt_project,
         profiles_dir=str(DBT_PROJECT_DIR),
         dbt_executable=_dbt_executable(),
