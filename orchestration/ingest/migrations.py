@@ -49,16 +49,23 @@ def truncate_pseudonyms(con: duckdb.DuckDBPyConnection) -> int:
         [list(personal)],
     ).fetchall()
     changed = 0
+    params = {"full": FULL_HEX_DIGITS, "short": PSEUDONYM_HEX_DIGITS}
     for schema, table, columns in tables:
-        sets = ", ".join(
-            f"{qident(c)} = CASE WHEN length({qident(c)}) = $full THEN left({qident(c)}, $short) ELSE {qident(c)} END"
-            for c in columns
-        )
-        where = " OR ".join(f"length({qident(c)}) = $full" for c in columns)
-        changed += con.execute(
-            f"UPDATE {qident(schema)}.{qident(table)} SET {sets} WHERE {where}",
-            {"full": FULL_HEX_DIGITS, "short": PSEUDONYM_HEX_DIGITS},
-        ).fetchone()[0]
+        target = f"{qident(schema)}.{qident(table)}"
+        old_rows = " OR ".join(f"length({qident(c)}) = $full" for c in columns)
+        (rows,) = con.execute(f"SELECT count(*) FROM {target} WHERE {old_rows}", {"full": FULL_HEX_DIGITS}).fetchone()
+        if not rows:
+            continue
+        # Rewritten rather than UPDATEd: an UPDATE of 20M rows keeps every old value for
+        # rollback and ran out of the pipeline's 3 GB; a copy streams to disk. These tables
+        # carry no constraints or defaults (schema.py, dbt tables), so the copy is the table.
+        cut = ", ".join(f"CASE WHEN length({qident(c)}) = $full THEN left({qident(c)}, $short) "
+                        f"ELSE {qident(c)} END AS {qident(c)}" for c in columns)
+        rewritten = f"{qident(schema)}.{qident('_migrating_' + table)}"
+        con.execute(f"CREATE TABLE {rewritten} AS SELECT * REPLACE ({cut}) FROM {target}", params)
+        con.execute(f"DROP TABLE {target}")
+        con.execute(f"ALTER TABLE {rewritten} RENAME TO {qident(table)}")
+        changed += rows
     # A quarantined record is JSON text keyed by canonical names, personal values as pseudonyms.
     for name in sorted(set(personal.values())):
         changed += con.execute(
