@@ -15,7 +15,8 @@ night), then, on the same 365 days, in separate processes:
 It checks the three give identical marts (recording, no-crime and disposal accuracy and the
 latest-version rows per force), then puts the extra night in the landing folder and times
 the nightly increment on the loaded year (`cdi backfill` of that date x 43 forces, what the
-02:00 schedule runs). Wall time, peak RSS (the whole process tree, sampled every 0.2 s),
+02:00 schedule runs) twice: right after (b) and (c), which have pushed the warehouse out of
+the page cache, and again from a copy of the year taken before it (so in the cache). Wall time, peak RSS (the whole process tree, sampled every 0.2 s),
 rows/s, the ratios a/b and c/a and the share of the run spent in GX checks are printed and
 written to `--json`; the targets of issue 8 are judged at the largest scale.
 """
@@ -164,6 +165,18 @@ def _move_night(landing: Path, holding: Path, night: dt.date, back: bool) -> Non
         folder.rename(destination)
 
 
+def _drop_from_page_cache(*paths: Path) -> None:
+    """Ask the kernel to forget these files' cached pages (written back first), as if the
+    machine had done other work since: the nightly starts from disk."""
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
 def _generate(scale: float, landing: Path, log: Path) -> Measure:
     stamp = landing / ".generated.json"
     wanted = {"scale": scale, "days": YEAR_DAYS + 1, "seed": 2014}
@@ -218,9 +231,17 @@ def bench_scale(scale: float, workdir: Path, pandas: bool, instance: str) -> dic
     print(f"  identical marts: pipeline = bare{' = pandas' if c else ''}", flush=True)
 
     _move_night(landing, holding, night, back=True)
-    nightly = timed("nightly", [str(BIN / "cdi"), "backfill", "--from", str(night), "--to", str(night)],
-                    work / "nightly.log", env)
-    nightly.rows = _landing_rows(work / "pipeline" / "warehouse.duckdb") - a.rows
+    warehouse = work / "pipeline" / "warehouse.duckdb"
+    a.notes["warehouse_mb"] = round(warehouse.stat().st_size / 2**20)
+    night_command = [str(BIN / "cdi"), "backfill", "--from", str(night), "--to", str(night)]
+    year = work / "year.duckdb"
+    shutil.copyfile(warehouse, year)  # reads the warehouse into the page cache ...
+    _drop_from_page_cache(warehouse, year)  # ... and out again: the first night starts cold
+    nightly = timed("nightly", night_command, work / "nightly.log", env)
+    nightly.rows = _landing_rows(warehouse) - a.rows
+    os.replace(year, warehouse)  # the loaded year again, now in the page cache
+    warm = timed("nightly warm", night_command, work / "nightly-warm.log", env)
+    nightly.notes = {"warm_seconds": warm.seconds}
     result = {
         "scale": scale, "rows": a.rows, "instance": instance,
         "generate": asdict(generated), "a": asdict(a), "b": asdict(b), "c": asdict(c) if c else None,
@@ -245,8 +266,8 @@ def _pandas_main(landing: str, out: str) -> int:
 
 def _table(results: list[dict]) -> str:
     lines = ["| scale | rows | (a) pipeline s | (a) RSS MB | (a) rows/s | (b) bare s | (b) RSS MB | (b) rows/s "
-             "| (c) pandas s | (c) RSS MB | a/b | c/a | GX share of (a) | nightly s |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| (c) pandas s | (c) RSS MB | a/b | c/a | GX share of (a) | warehouse MB | nightly s cold | warm |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         a, b, c = r["a"], r["b"], r["c"]
         pandas_cells = f"{c['seconds']:.1f} | {c['peak_rss_mb']:,.0f}" if c else "– | –"
@@ -254,7 +275,8 @@ def _table(results: list[dict]) -> str:
             f"| {r['scale']:g} | {r['rows']:,} | {a['seconds']:.0f} | {a['peak_rss_mb']:,.0f} | {a['rows_per_second']:,} "
             f"| {b['seconds']:.1f} | {b['peak_rss_mb']:,.0f} | {b['rows_per_second']:,} | {pandas_cells} "
             f"| {r['a_over_b']:.2f} | {r['c_over_a'] if r['c_over_a'] is not None else '–'} "
-            f"| {a['notes']['gx_share']:.1%} | {r['nightly']['seconds']:.1f} |"
+            f"| {a['notes']['gx_share']:.1%} | {a['notes']['warehouse_mb']:,} | {r['nightly']['seconds']:.1f} "
+            f"| {r['nightly']['notes']['warm_seconds']:.1f} |"
         )
     return "\n".join(lines)
 
@@ -265,8 +287,10 @@ def _verdicts(largest: dict) -> list[str]:
         ("full year (a) under 15 min", a["seconds"] <= TARGETS["year_seconds"], f"{a['seconds'] / 60:.1f} min"),
         ("peak RSS of (a) under 6 GB", a["peak_rss_mb"] <= TARGETS["year_rss_mb"], f"{a['peak_rss_mb'] / 1024:.2f} GB"),
         ("a/b at most 1.5", largest["a_over_b"] <= TARGETS["a_over_b"], f"{largest['a_over_b']:.2f}"),
-        ("nightly increment under 60 s", largest["nightly"]["seconds"] <= TARGETS["nightly_seconds"],
+        ("nightly increment under 60 s (cold page cache)", largest["nightly"]["seconds"] <= TARGETS["nightly_seconds"],
          f"{largest['nightly']['seconds']:.1f} s"),
+        ("nightly increment under 60 s (warm)", largest["nightly"]["notes"]["warm_seconds"] <= TARGETS["nightly_seconds"],
+         f"{largest['nightly']['notes']['warm_seconds']:.1f} s"),
         ("GX under 15% of (a)", a["notes"]["gx_share"] <= TARGETS["gx_share"], f"{a['notes']['gx_share']:.1%}"),
     ]
     return [f"{'MET    ' if ok else 'NOT MET'} {name}: {value} (scale {largest['scale']:g})" for name, ok, value in checks]

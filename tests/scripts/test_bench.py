@@ -41,9 +41,33 @@ def test_verdicts_judge_the_largest_scale():
     result = {
         "scale": 1.0, "a_over_b": 1.4,
         "a": {"seconds": 14 * 60, "peak_rss_mb": 7000, "notes": {"gx_share": 0.05}},
-        "nightly": {"seconds": 61.0},
+        "nightly": {"seconds": 61.0, "notes": {"warm_seconds": 48.5}},
     }
     verdicts = bench._verdicts(result)
     assert verdicts[0].startswith("MET") and "14.0 min" in verdicts[0]
     assert verdicts[1].startswith("NOT MET") and "6.84 GB" in verdicts[1]
-    assert verdicts[2].startswith("MET") and verdicts[3].startswith("NOT MET") and verdicts[4].startswith("MET")
+    assert verdicts[2].startswith("MET")
+    assert verdicts[3].startswith("NOT MET") and "(cold page cache): 61.0 s" in verdicts[3]
+    assert verdicts[4].startswith("MET") and "(warm): 48.5 s" in verdicts[4]
+    assert verdicts[5].startswith("MET") and "5.0%" in verdicts[5]
+
+
+def test_the_results_table_has_a_row_per_scale_with_both_nights():
+    row = {
+        "scale": 0.01, "rows": 295678, "a_over_b": 20.08, "c_over_a": 0.41,
+        "a": {"seconds": 321.0, "peak_rss_mb": 1582.0, "rows_per_second": 921,
+              "notes": {"gx_share": 0.022, "warehouse_mb": 160}},
+        "b": {"seconds": 16.0, "peak_rss_mb": 330.0, "rows_per_second": 18503},
+        "c": {"seconds": 131.5, "peak_rss_mb": 636.0, "rows_per_second": 2248},
+        "nightly": {"seconds": 38.2, "notes": {"warm_seconds": 33.1}},
+    }
+    lines = bench._table([row, {**row, "scale": 1.0, "c": None, "c_over_a": None}]).splitlines()
+    assert len(lines) == 4 and lines[0].count("|") == lines[2].count("|") == lines[3].count("|")
+    assert lines[2].endswith("| 2.2% | 160 | 38.2 | 33.1 |") and "| – | – |" in lines[3]
+
+
+def test_dropping_a_file_from_the_page_cache_keeps_it_whole(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    path.write_bytes(b"x" * 100_000)
+    bench._drop_from_page_cache(path)
+    assert path.read_bytes() == b"x" * 100_000
