@@ -15,10 +15,11 @@ night), then, on the same 365 days, in separate processes:
 It checks the three give identical marts (recording, no-crime and disposal accuracy and the
 latest-version rows per force), then puts the extra night in the landing folder and times
 the nightly increment on the loaded year (`cdi backfill` of that date x 43 forces, what the
-02:00 schedule runs) twice: right after (b) and (c), which have pushed the warehouse out of
-the page cache, and again from a copy of the year taken before it (so in the cache). Wall time, peak RSS (the whole process tree, sampled every 0.2 s),
-rows/s, the ratios a/b and c/a and the share of the run spent in GX checks are printed and
-written to `--json`; the targets of issue 8 are judged at the largest scale.
+02:00 schedule runs) twice: cold (the warehouse dropped from the page cache first) and warm
+(again from a copy of the loaded year, which the copy read into the cache). Wall time, peak
+RSS (the whole process tree, sampled every 0.2 s), rows/s, the ratios a/b and c/a and the
+share of the run spent in GX checks are printed and written to `--json`; the targets of
+issue 8 are judged at the largest scale.
 """
 
 from __future__ import annotations

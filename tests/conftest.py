@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.settings import ENV_LANDING, ENV_PUBLISHED, ENV_WAREHOUSE, Settings
+from orchestration.settings import ENV_LANDING, ENV_PUBLISHED, ENV_WAREHOUSE, Settings, environment_variable
 
 # Headless Chromium and a throwaway PostgreSQL server, for tests anywhere under tests/
 # (tests/ is on sys.path: `pythonpath` in pyproject.toml).
@@ -38,18 +38,12 @@ def pytest_configure(config):
 @contextmanager
 def pipeline_env(landing: Path, workdir: Path):
     """CDI_* settings pointing at a landing folder and a private warehouse/published folder."""
-    saved = {k: os.environ.get(k) for k in (ENV_LANDING, ENV_WAREHOUSE, ENV_PUBLISHED)}
-    os.environ[ENV_LANDING] = str(landing)
-    os.environ[ENV_WAREHOUSE] = str(workdir / "warehouse.duckdb")
-    os.environ[ENV_PUBLISHED] = str(workdir / "published")
-    try:
+    values = {ENV_LANDING: str(landing), ENV_WAREHOUSE: str(workdir / "warehouse.duckdb"),
+              ENV_PUBLISHED: str(workdir / "published")}
+    with ExitStack() as stack:
+        for name, value in values.items():
+            stack.enter_context(environment_variable(name, value))
         yield Settings.from_env()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @dataclass

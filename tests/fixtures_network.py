@@ -7,11 +7,12 @@ nothing shows any call out, without relying on the machine having no network.
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+
+from orchestration.settings import environment_variable
 
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
@@ -42,18 +43,14 @@ def recording_proxy() -> Iterator[list[str]]:
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     address = f"http://127.0.0.1:{server.getsockname()[1]}"
-    saved = {name: os.environ.get(name) for name in (*PROXY_VARIABLES, "NO_PROXY", "no_proxy")}
-    os.environ.update({name: address for name in PROXY_VARIABLES})
-    os.environ.pop("NO_PROXY", None)
-    os.environ.pop("no_proxy", None)
     try:
-        yield seen
+        with ExitStack() as stack:
+            for name in PROXY_VARIABLES:
+                stack.enter_context(environment_variable(name, address))
+            for name in ("NO_PROXY", "no_proxy"):
+                stack.enter_context(environment_variable(name, None))
+            yield seen
     finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
         stop.set()
         thread.join()
         server.close()

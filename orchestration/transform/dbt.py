@@ -117,6 +117,7 @@ translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_as
 TEST_FROM_LOAD_ID = "CDI_DBT_TEST_FROM_LOAD_ID"
 # One row: every load up to this id was in the warehouse when a `dbt build` passed.
 TESTED_THROUGH = ("ops", "dbt_tested_through")
+_TESTED_THROUGH_TABLE = ".".join(qident(part) for part in TESTED_THROUGH)
 
 
 def first_untested_load(con) -> int | None:
@@ -126,7 +127,7 @@ def first_untested_load(con) -> int | None:
     keep blocking the publish until they are fixed."""
     if not table_exists(con, *TESTED_THROUGH):
         return None
-    (through,) = con.execute(f"SELECT max(load_id) FROM {qident(TESTED_THROUGH[0])}.{qident(TESTED_THROUGH[1])}").fetchone()
+    (through,) = con.execute(f"SELECT max(load_id) FROM {_TESTED_THROUGH_TABLE}").fetchone()
     return None if through is None else through + 1
 
 
@@ -137,10 +138,9 @@ def last_load(con) -> int | None:
 def record_tested(con, through: int | None) -> None:
     if through is None:
         return
-    table = f"{qident(TESTED_THROUGH[0])}.{qident(TESTED_THROUGH[1])}"
-    con.execute(f"CREATE TABLE IF NOT EXISTS {table} (load_id BIGINT)")
-    con.execute(f"DELETE FROM {table}")
-    con.execute(f"INSERT INTO {table} VALUES (?)", [through])
+    con.execute(f"CREATE TABLE IF NOT EXISTS {_TESTED_THROUGH_TABLE} (load_id BIGINT)")
+    con.execute(f"DELETE FROM {_TESTED_THROUGH_TABLE}")
+    con.execute(f"INSERT INTO {_TESTED_THROUGH_TABLE} VALUES (?)", [through])
 
 
 class DbtBuildConfig(Config):

@@ -10,7 +10,6 @@ from them on any run.
 from __future__ import annotations
 
 import csv
-import os
 import shutil
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import pytest
 
 from orchestration.ingest.batch import load_kind
 from orchestration.ingest.kinds import EXPORT_KINDS
-from orchestration.settings import DBT_PROJECT_DIR, ENV_WAREHOUSE
+from orchestration.settings import DBT_PROJECT_DIR, ENV_WAREHOUSE, environment_variable
 
 FORCES = ["hertfordshire", "kent", "essex"]
 DAYS = 10
@@ -36,22 +35,17 @@ def load_all(warehouse: Path, landing: Path, run_id: str) -> None:
             load_kind(con, landing, kind, "test-key", run_id=run_id)
 
 
-def dbt(warehouse: Path, target: Path, *args: str) -> None:
+def dbt(warehouse: Path, target: Path, *args: str):
+    """dbt in-process on `warehouse`; fails the test unless dbt succeeds (warnings do not fail)."""
     from dbt.cli.main import dbtRunner
 
-    saved = os.environ.get(ENV_WAREHOUSE)
-    os.environ[ENV_WAREHOUSE] = str(warehouse)
-    try:
+    with environment_variable(ENV_WAREHOUSE, str(warehouse)):
         result = dbtRunner().invoke([
             *args, "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
             "--target-path", str(target / "target"), "--log-path", str(target / "logs"),
         ])
-    finally:
-        if saved is None:
-            os.environ.pop(ENV_WAREHOUSE, None)
-        else:
-            os.environ[ENV_WAREHOUSE] = saved
     assert result.success, f"dbt {' '.join(args)} failed: {result.exception}"
+    return result
 
 
 def copy_warehouse(warehouse: Path, to: Path) -> Path:
@@ -202,27 +196,13 @@ def test_a_corrected_file_for_an_old_date_replaces_exactly_its_rows(nights, tmp_
 
 def test_a_crime_whose_incident_is_missing_is_reported_once(nights, tmp_path):
     """relationships_combination: the child's keys minus the parent keys that join to them."""
-    from dbt.cli.main import dbtRunner
-
     warehouse = copy_warehouse(nights[1], tmp_path / "warehouse.duckdb")
     with duckdb.connect(str(warehouse)) as con:
         force_id, incident_id = con.execute(
             "SELECT force_id, incident_id FROM staging.stg_raw__crimes WHERE incident_id IS NOT NULL "
             "ORDER BY crime_id LIMIT 1").fetchone()
         con.execute("DELETE FROM staging.stg_raw__incidents WHERE force_id = ? AND incident_id = ?", [force_id, incident_id])
-    saved = os.environ.get(ENV_WAREHOUSE)
-    os.environ[ENV_WAREHOUSE] = str(warehouse)
-    try:
-        result = dbtRunner().invoke([
-            "test", "--select", "test_name:relationships_combination", "--quiet",
-            "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-            "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
-        ])
-    finally:
-        if saved is None:
-            os.environ.pop(ENV_WAREHOUSE, None)
-        else:
-            os.environ[ENV_WAREHOUSE] = saved
+    result = dbt(warehouse, tmp_path, "test", "--select", "test_name:relationships_combination")
     failures = {r.node.name: (str(r.status), r.failures) for r in result.result.results if r.failures}
     (name,) = failures
     assert "stg_raw__crimes_force_id__incident_id" in name
