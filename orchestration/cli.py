@@ -134,6 +134,15 @@ def _copy_published_samples(landing: Path) -> None:
     print(f"Copied {len(files)} real police.uk files from {POLICE_UK_SAMPLES} to {target}.")
 
 
+def _require_landing(settings: Settings) -> None:
+    """A landing folder that is not there is a mistake (a typo, an unmounted share), not an
+    empty night: running 44 forces over nothing would only fail checks further on."""
+    if not settings.landing_dir.is_dir():
+        what = "is not a folder" if settings.landing_dir.exists() else "does not exist"
+        raise ValueError(f"the landing folder {settings.landing_dir} {what} "
+                         f"(--landing or {ENV_LANDING}; `make run` writes the bundled sample into data/landing)")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _apply_path_flags(args)
     settings.warn_if_demo_key()
@@ -143,6 +152,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"{settings.landing_dir} is empty: writing the bundled sample exports there first.")
         generate(settings.landing_dir)
         _copy_published_samples(settings.landing_dir)
+    _require_landing(settings)
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     _ensure_fresh_manifest()
 
@@ -165,6 +175,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     settings.warn_if_demo_key()
     if args.to < args.start:
         raise ValueError(f"--to {args.to} is before --from {args.start}")
+    _require_landing(settings)
     _ensure_fresh_manifest()
     from orchestration.run import run_nightly
 

@@ -8,6 +8,7 @@ from orchestration.jobs import nightly_job, nightly_schedule
 from orchestration.landing_sensor import landing_sensor
 from orchestration.publish.assets import build_publish_asset
 from orchestration.publish.report_assets import report_assets
+from orchestration.quality.audit_status import audits_published
 from orchestration.quality.checks import build_quality_checks
 from orchestration.resources import build_resources
 from orchestration.settings import Settings
@@ -20,7 +21,7 @@ def build_definitions(settings: Settings) -> Definitions:
     upstream = [key for assets in (*ingest_assets, dbt_models) for key in assets.keys]
     return Definitions(
         assets=[*ingest_assets, dbt_models, build_publish_asset(upstream), *report_assets],
-        asset_checks=build_quality_checks(),
+        asset_checks=[*build_quality_checks(), audits_published],
         jobs=[nightly_job],
         schedules=[nightly_schedule],
         sensors=[landing_sensor],

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.quality.audit_status import describe_held_back
 from orchestration.settings import Settings
 
 _RECORDING = """
@@ -32,6 +33,12 @@ def published_warehouse(settings: Settings) -> Path:
     return settings.published_dir / "warehouse.duckdb"
 
 
+_HELD_BACK = """
+SELECT audit_id, force_id, reason, rows_quarantined, files, figures_shown
+FROM marts.audit_status WHERE status = 'held_back' ORDER BY force_id, audit_id
+"""
+
+
 def headline(settings: Settings) -> str:
     published = published_warehouse(settings)
     source = published if published.exists() else settings.warehouse
@@ -41,10 +48,15 @@ def headline(settings: Settings) -> str:
         with duckdb.connect(str(source), read_only=True) as con:
             rows = con.execute(_RECORDING).fetchall()
             reported, recorded = con.execute(_OVERALL).fetchone()
+            held_back = con.execute(_HELD_BACK).fetchall()
     except duckdb.Error as exc:
         return f"No headline: {source} has no marts yet ({str(exc).splitlines()[0]})."
-    lines = [
-        "",
+    lines = [""]
+    if held_back:
+        lines.append(f"HELD BACK: {len(held_back)} audit(s) not computed from partial input (marts.audit_status):")
+        lines += [f"  {line}" for line in describe_held_back(held_back)]
+        lines.append("")
+    lines += [
         f"Recording accuracy and no-crime accuracy per force ({source}):",
         f"  {'force':<20} {'audit':<26} {'reported':>8} {'recorded':>8} {'rate':>6}  {'95% CI':<15} "
         f"{'no-crime ok':>11} {'accuracy':>8}",
@@ -55,6 +67,9 @@ def headline(settings: Settings) -> str:
             f"  {force:<20} {audit:<26} {rep:>8} {rec:>8} {_pct(rate)}  {_pct(low)}-{_pct(high)} "
             f"{nocrime:>11} {_pct(accuracy):>8}"
         )
+    if not rows:
+        lines.append("  no audit loaded yet: the exports, volumes and estimates are published; accuracy "
+                     "figures appear once an audit's sheets arrive")
     if reported:
         lines.append(
             f"  {'all forces':<20} {'':<26} {reported:>8} {recorded:>8} {_pct(recorded / reported)}  "

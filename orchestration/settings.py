@@ -39,6 +39,10 @@ ENV_LANDING = "CDI_LANDING_DIR"
 ENV_WAREHOUSE = "CDI_WAREHOUSE"
 ENV_PUBLISHED = "CDI_PUBLISHED_DIR"
 ENV_PSEUDONYM_KEY = "CDI_PSEUDONYM_KEY"
+# A force export losing more than this share of its rows to quarantine holds back the audits
+# matched against it (dbt: int_audit_statuses, macro max_quarantine_share): a change of shape.
+ENV_MAX_QUARANTINE_SHARE = "CDI_MAX_QUARANTINE_SHARE"
+DEFAULT_MAX_QUARANTINE_SHARE = "0.01"
 
 _DEFAULTS = {
     ENV_LANDING: PROJECT_ROOT / "data" / "landing",
@@ -55,6 +59,7 @@ class Settings:
     warehouse: Path
     published_dir: Path
     pseudonym_key: str
+    max_quarantine_share: str = DEFAULT_MAX_QUARANTINE_SHARE
 
     @property
     def uses_demo_key(self) -> bool:
@@ -76,6 +81,7 @@ class Settings:
             warehouse=path(ENV_WAREHOUSE),
             published_dir=path(ENV_PUBLISHED),
             pseudonym_key=os.environ.get(ENV_PSEUDONYM_KEY) or DEMO_PSEUDONYM_KEY,
+            max_quarantine_share=_share(os.environ.get(ENV_MAX_QUARANTINE_SHARE) or DEFAULT_MAX_QUARANTINE_SHARE),
         )
 
     def export_to_env(self) -> None:
@@ -83,6 +89,7 @@ class Settings:
         os.environ[ENV_LANDING] = str(self.landing_dir)
         os.environ[ENV_WAREHOUSE] = str(self.warehouse)
         os.environ[ENV_PUBLISHED] = str(self.published_dir)
+        os.environ[ENV_MAX_QUARANTINE_SHARE] = self.max_quarantine_share
 
     def warn_if_demo_key(self) -> None:
         if self.uses_demo_key:
@@ -91,6 +98,17 @@ class Settings:
                 "Fine for the bundled sample, NOT for real force exports.",
                 ENV_PSEUDONYM_KEY,
             )
+
+
+def _share(text: str) -> str:
+    """A share between 0 and 1 as dbt will read it (plain decimal), or a ValueError naming it."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise ValueError(f"{ENV_MAX_QUARANTINE_SHARE} must be a share between 0 and 1 (e.g. 0.01 for 1%), got {text!r}")
+    return repr(value) if "e" not in repr(value) else f"{value:.12f}"
 
 
 @contextmanager

@@ -50,7 +50,9 @@ class ExportKind:
     table: str  # raw table name
     layout: Layout
     columns: tuple[Column, ...]
-    key: tuple[str, ...]  # unique within one file; a repeat is quarantined (empty: no rule)
+    # What makes a row a repeat of another (DESIGN.md "Keys"); empty: no key, no row is ever
+    # a repeat. Path columns (a force export's force_id) are in it, though the file has none.
+    key: tuple[str, ...]
 
     @property
     def column_names(self) -> list[str]:
@@ -62,6 +64,12 @@ class ExportKind:
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
+
+    @property
+    def file_key(self) -> tuple[str, ...]:
+        """The key's columns that a file holds: a repeat of them within one file is quarantined
+        (the path columns are the same on every row of a file)."""
+        return tuple(k for k in self.key if k in self.column_names)
 
 
 def path_columns(kind: "ExportKind") -> tuple[tuple[str, str], ...]:
@@ -102,7 +110,7 @@ EXPORT_KINDS: tuple[ExportKind, ...] = (
             _personal("caller_address"),
             Column("summary"),
         ),
-        key=("incident_id",),
+        key=("force_id", "incident_id"),
     ),
     ExportKind(
         "crimes",
@@ -118,7 +126,7 @@ EXPORT_KINDS: tuple[ExportKind, ...] = (
             _personal("victim_dob"),
             _personal("victim_address"),
         ),
-        key=("crime_id",),
+        key=("force_id", "crime_id"),
     ),
     ExportKind(
         "crime_decisions",
@@ -132,7 +140,7 @@ EXPORT_KINDS: tuple[ExportKind, ...] = (
             Column("authorised_by"),
             Column("victim_informed", B),
         ),
-        key=("crime_id", "decision"),
+        key=("force_id", "crime_id", "decision"),
     ),
     ExportKind(
         "disposals",
@@ -143,7 +151,7 @@ EXPORT_KINDS: tuple[ExportKind, ...] = (
             _required("disposal_type"),
             _required("issued_at", TS),
         ),
-        key=("crime_id", "disposal_type"),
+        key=("force_id", "crime_id", "disposal_type"),
     ),
     ExportKind(
         "audit",
@@ -170,7 +178,9 @@ EXPORT_KINDS: tuple[ExportKind, ...] = (
             Column("expected_offence_code"),
             _required("auditor_ref"),
         ),
-        key=("auditor_ref",),
+        # One row per expected crime: an incident may list the same offence code twice (two
+        # victims), and one auditor reviews many rows. No row of this sheet is a repeat.
+        key=(),
     ),
     ExportKind(
         "no_crime_reviews",
@@ -183,7 +193,7 @@ EXPORT_KINDS: tuple[ExportKind, ...] = (
             _required("verdict"),
             Column("auditor_ref"),
         ),
-        key=("crime_id",),
+        key=("audit_id", "crime_id"),
     ),
     ExportKind(
         "disposal_reviews",
@@ -196,7 +206,7 @@ EXPORT_KINDS: tuple[ExportKind, ...] = (
             _required("verdict"),
             Column("auditor_ref"),
         ),
-        key=("crime_id",),
+        key=("audit_id", "crime_id"),
     ),
 )
 

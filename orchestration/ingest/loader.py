@@ -153,15 +153,15 @@ class _Sql:
             force = self.raw("force_id")
             cases.append(f"WHEN {force} <> _folder_force_id THEN 'force_id ' || {force} "
                          "|| ' does not match the landing folder ' || _folder_force_id")
-        if not kind.key:
+        if not kind.file_key:
             return "CASE " + " ".join(cases) + " END" if cases else "CAST(NULL AS VARCHAR)"
-        keys = [self.raw(k) for k in kind.key]
+        keys = [self.raw(k) for k in kind.file_key]
         key_text = " || '/' || ".join(f"coalesce({k}, '')" for k in keys)
         # Duplicates are judged within a file: rows of two files are two versions.
         partition = ", ".join(["_file_no", *keys])
         cases.append(
             f"WHEN row_number() OVER (PARTITION BY {partition} ORDER BY _source_row) > 1 "
-            f"THEN 'duplicate key {'/'.join(kind.key)}=' || {key_text} || ' (first at row ' "
+            f"THEN 'duplicate key {'/'.join(kind.file_key)}=' || {key_text} || ' (first at row ' "
             f"|| min(_source_row) OVER (PARTITION BY {partition}) || ')'"
         )
         return "CASE " + " ".join(cases) + " END"

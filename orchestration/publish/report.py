@@ -32,6 +32,8 @@ _FORCES = "SELECT * FROM marts.worst_forces_latest_audit ORDER BY worst_rank, fo
 _GROUPS = "SELECT * FROM marts.offence_group_recording_rates WHERE scope = 'national' ORDER BY offence_group"
 _FORCE_NAMES = "SELECT force_id, force_name FROM marts.dim_force"
 _ESTIMATES = "SELECT * FROM marts.unrecorded_crime_estimate"
+AUDIT_STATUS_TABLE = ("marts", "audit_status")
+_AUDIT_STATUS = "SELECT * FROM marts.audit_status ORDER BY status DESC, force_id, audit_id"
 
 # Only inline scripts and styles, and data: images; no connection anywhere. Vega compiles its
 # expressions with Function(), hence 'unsafe-eval'.
@@ -137,6 +139,7 @@ class _Night:
     groups: pd.DataFrame
     force_names: dict[str, str]
     estimates: pd.DataFrame | None
+    audit_status: pd.DataFrame | None
 
 
 def _read_night(warehouse: Path) -> _Night:
@@ -146,7 +149,31 @@ def _read_night(warehouse: Path) -> _Night:
         names = dict(con.execute(_FORCE_NAMES).fetchall())
         has_estimates = table_exists(con, *ESTIMATE_TABLE)
         estimates = con.execute(_ESTIMATES).df() if has_estimates else None
-    return _Night(forces, groups, names, estimates)
+        statuses = con.execute(_AUDIT_STATUS).df() if table_exists(con, *AUDIT_STATUS_TABLE) else None
+    return _Night(forces, groups, names, estimates, statuses)
+
+
+def _audit_status_section(night: _Night, notes: list[str]) -> str:
+    """Which audits' figures this page shows, first: a held-back audit must not pass unseen."""
+    statuses = night.audit_status
+    if statuses is None or statuses.empty:
+        notes.append("no audit loaded yet")
+        return ("<p class=note id=no-audits><b>No audit loaded yet:</b> the force exports, published volumes "
+                "and estimates are in the warehouse; accuracy figures appear once an audit's sheets arrive.</p>")
+    held = statuses[statuses["status"] == "held_back"]
+    shown = {"previous": "figures last published for it shown", "none": "no figures shown"}
+    rows = [[_esc(r.force_id), _esc(r.audit_id), "HELD BACK" if r.status == "held_back" else "published",
+             _esc(shown.get(r.figures_shown, "") if r.status == "held_back" else ""),
+             _esc(r.reason or ""), _count(r.rows_quarantined)] for r in statuses.itertuples()]
+    if not held.empty:
+        notes.append(f"{len(held)} audit(s) held back")
+        lead = (f"<p class=note id=held-back><b>{len(held)} audit(s) held back:</b> their figures are not "
+                "computed tonight, because a sheet or a force export they need lost rows. Every audit-sheet "
+                "row is a sample unit: a rate from a partial sheet would be wrong.</p>")
+    else:
+        lead = f"<p class=meta>All {len(statuses)} audit(s) published from complete sheets.</p>"
+    return ("<h2 id=audit-status>Audits</h2>" + lead
+            + _table(["force", "audit", "status", "figures", "reason", "rows quarantined"], rows, numeric_from=5))
 
 
 def _quality_results(quality_dir: Path) -> list[dict]:
@@ -258,6 +285,10 @@ def _no_crime_section(night: _Night, specs: dict) -> str:
     )
 
 
+# Where an estimate's rate comes from (marts.unrecorded_crime_estimate.rate_source).
+_SOURCES = {"force_audit": "the force's audit", "national": "national (no audit of its own)"}
+
+
 def _estimate_section(night: _Night, specs: dict, notes: list[str]) -> str:
     heading = "<h2 id=unrecorded-estimate>Crimes estimated never recorded</h2>"
     estimates = night.estimates
@@ -275,14 +306,16 @@ def _estimate_section(night: _Night, specs: dict, notes: list[str]) -> str:
     periods = sorted(set(latest["period_label"]))
     rows = [
         [_esc(r.force_name), _esc(r.period_label), _count(r.published_recorded_crimes), _pct(r.recording_rate),
+         _SOURCES.get(getattr(r, "rate_source", "force_audit"), ""),
          _count(r.estimated_unrecorded), f"{_count(r.estimated_unrecorded_low)} to {_count(r.estimated_unrecorded_high)}"]
         for r in latest.sort_values("estimated_unrecorded", ascending=False).itertuples()
     ]
-    table = _table(["force", "period", "published recorded", "recording rate", "estimated unrecorded", "range"],
-                   rows, numeric_from=2)
+    table = _table(["force", "period", "published recorded", "recording rate", "rate from", "estimated unrecorded",
+                    "range"], rows, numeric_from=2)
     return (
         f"{heading}<p>Published recorded volume &times; (1 &minus; rate) / rate, with the range from the rate's "
-        f"95% interval, as the inspectorate estimated it; latest period of each force "
+        f"95% interval, as the inspectorate estimated it: the force's own latest audit, else the national rate "
+        f"pooled over every force's latest audit; latest period of each force "
         f"({_esc(', '.join(periods))}). Together: about {_count(latest['estimated_unrecorded'].sum())} crimes "
         f"({_count(latest['estimated_unrecorded_low'].sum())} to {_count(latest['estimated_unrecorded_high'].sum())}).</p>"
         "<div class=chart id=chart-unrecorded-estimate></div>"
@@ -367,9 +400,10 @@ def build_report(published_dir: Path, checks: Sequence[CheckResult] | None = Non
         "<a href=\"docs/index.html\">Data dictionary</a> &middot; <a href=\"quality/index.html\">Data quality pages</a>"
         " &middot; Parquet files in <code>parquet/</code>.</p>",
     ]
-    if night.forces.empty:  # audits loaded, reviews not yet: say so rather than draw empty charts
+    sections.append(_audit_status_section(night, notes))
+    if night.forces.empty:  # no audit, or none with reviewed crimes: say so rather than draw empty charts
         notes.append("no audit with reviewed crimes yet")
-        sections.append("<p class=note id=no-audits><b>No audit results yet:</b> no audit in the published "
+        sections.append("<p class=note id=no-results><b>No audit results yet:</b> no audit in the published "
                          "warehouse has reviewed crimes, so there is no recording rate to chart.</p>")
     else:
         headline, national_rate = _headline(night)

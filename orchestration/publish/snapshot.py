@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.ingest.schema import qident
+from orchestration.publish.watermark import last_load, record_published
 from orchestration.settings import WAREHOUSE_STORAGE_VERSION, duckdb_memory_limit
 
 PUBLISHED_SCHEMAS = ("marts",)
@@ -126,6 +127,7 @@ def publish(warehouse: Path, published_dir: Path) -> PublishResult:
         con.execute("CHECKPOINT")
         step_done("checkpoint")
         free, total = free_space(con)
+        through = last_load(con)
     compacted_from = None
     if worth_compacting(free, total):
         compact(warehouse)
@@ -146,4 +148,8 @@ def publish(warehouse: Path, published_dir: Path) -> PublishResult:
             stale.unlink()
     _fsync_dir(parquet_dir)
     _fsync_dir(published_dir)
+    # Only now are tonight's loads in readers' hands (see watermark.py); a crash before this
+    # line makes the next night validate them again, never skip them.
+    with duckdb.connect(str(warehouse)) as con:
+        record_published(con, through)
     return PublishResult(target, sorted(current), target.stat().st_size, seconds, compacted_from)

@@ -29,6 +29,7 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.ingest.schema import qident
 from orchestration.partitions import is_partitioned_key
+from orchestration.publish.watermark import published_through
 from orchestration.quality.docs import record_outcome
 from orchestration.quality.suites import SuiteFile, load_suites
 from orchestration.quality.validate import (
@@ -46,8 +47,8 @@ from orchestration.resources import WAREHOUSE_POOL, PipelineSettings
 CHUNK_ROWS = 1_000_000
 
 
-def _batch_sql(con, suite: SuiteFile, run_id: str) -> tuple[str, list[str]]:
-    """The rows a suite validates: this run's loads for `current_load`, else the table.
+def _batch_sql(con, suite: SuiteFile) -> tuple[str, list]:
+    """The rows a suite validates: the loads not yet published for `current_load`, else the table.
 
     Only the columns the suite reads, plus force_id/export_date when the table has them,
     so a failure can say which force-day the bad rows came from."""
@@ -60,13 +61,15 @@ def _batch_sql(con, suite: SuiteFile, run_id: str) -> tuple[str, list[str]]:
     sql = f"SELECT {columns} FROM {qident(schema)}.{qident(table)}"
     params: list[str] = []
     if suite.batch == "current_load":
-        sql += " WHERE _load_id IN (SELECT load_id FROM ops.load_log WHERE run_id = ? AND status = 'loaded')"
-        params.append(run_id)
+        # Every row no publish has included yet, not just this run's: an unchanged re-run of a
+        # blocked night must fail again (publish/watermark.py).
+        sql += " WHERE _load_id > ?"
+        params.append(published_through(con))
     return sql, params
 
 
-def read_batch(con, suite: SuiteFile, run_id: str) -> pd.DataFrame:
-    sql, params = _batch_sql(con, suite, run_id)
+def read_batch(con, suite: SuiteFile) -> pd.DataFrame:
+    sql, params = _batch_sql(con, suite)
     return con.execute(sql, params).df()
 
 
@@ -85,10 +88,10 @@ def _force_groups(con, sql: str, params: list[str]) -> list[list[str]]:
     return groups
 
 
-def _chunks(con, suite: SuiteFile, run_id: str):
+def _chunks(con, suite: SuiteFile):
     """The batch as DataFrames of about CHUNK_ROWS rows: streamed for row-by-row suites, a
     group of forces at a time for suites whose uniqueness keys include force_id."""
-    sql, params = _batch_sql(con, suite, run_id)
+    sql, params = _batch_sql(con, suite)
     if row_by_row(suite):
         result = con.execute(sql, params)
         while not (frame := result.fetch_df_chunk(vectors_per_chunk=CHUNK_ROWS // 2048)).empty:
@@ -101,16 +104,16 @@ def _chunks(con, suite: SuiteFile, run_id: str):
                           [*params, [f for f in forces if f is not None]]).df()
 
 
-def validate_batch(con, suite: SuiteFile, run_id: str) -> SuiteOutcome | None:
-    """The suite's outcome on its batch (None: nothing loaded in this run). Suites that hold
+def validate_batch(con, suite: SuiteFile) -> SuiteOutcome | None:
+    """The suite's outcome on its batch (None: no rows loaded since the last publish). Suites that hold
     chunk by chunk are validated a million rows at a time, so memory stays flat however big
     the load; the others read the whole batch."""
     if not (row_by_row(suite) or separable_by_force(suite)):
-        frame = read_batch(con, suite, run_id)
+        frame = read_batch(con, suite)
         return None if frame.empty and suite.batch == "current_load" else validate(suite, frame)
-    parts = [validate(suite, frame) for frame in _chunks(con, suite, run_id)]
+    parts = [validate(suite, frame) for frame in _chunks(con, suite)]
     if not parts:
-        return None if suite.batch == "current_load" else validate(suite, read_batch(con, suite, run_id))
+        return None if suite.batch == "current_load" else validate(suite, read_batch(con, suite))
     return merge(parts)
 
 
@@ -147,13 +150,13 @@ def _description(suite: SuiteFile) -> str:
             f"({len(suite.document['expectations'])} expectations, batch: {suite.batch}).")
 
 
-def run_suite(con, suite: SuiteFile, run_id: str, quality_dir, log) -> AssetCheckResult:
+def run_suite(con, suite: SuiteFile, quality_dir, log) -> AssetCheckResult:
     """Validate the suite's batch and say so as the suite's check result (with its seconds)."""
     started = time.perf_counter()
-    outcome = validate_batch(con, suite, run_id)
+    outcome = validate_batch(con, suite)
     if outcome is None:
         passed, severity = True, AssetCheckSeverity.ERROR
-        metadata = {"summary": "no rows loaded in this run", "rows_validated": 0}
+        metadata = {"summary": "no rows loaded since the last publish", "rows_validated": 0}
     else:
         record_outcome(outcome, suite, quality_dir)
         if not outcome.passed:
@@ -188,7 +191,7 @@ def _build(suite: SuiteFile) -> AssetChecksDefinition:
         context: AssetCheckExecutionContext, warehouse: DuckDBResource, pipeline: PipelineSettings
     ) -> AssetCheckResult:
         with warehouse.get_connection() as con:
-            return run_suite(con, suite, context.run.run_id, pipeline.published_path / "quality", context.log)
+            return run_suite(con, suite, pipeline.published_path / "quality", context.log)
 
     return _check
 

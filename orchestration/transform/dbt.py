@@ -27,6 +27,7 @@ from packaging.version import Version
 
 from orchestration.ingest.schema import qident, table_exists
 from orchestration.partitions import dep_on
+from orchestration.publish.watermark import last_load
 from orchestration.resources import WAREHOUSE_POOL
 from orchestration.settings import DBT_PROJECT_DIR, environment_variable
 
@@ -129,10 +130,6 @@ def first_untested_load(con) -> int | None:
         return None
     (through,) = con.execute(f"SELECT max(load_id) FROM {_TESTED_THROUGH_TABLE}").fetchone()
     return None if through is None else through + 1
-
-
-def last_load(con) -> int | None:
-    return con.execute("SELECT max(load_id) FROM ops.load_log").fetchone()[0] if table_exists(con, "ops", "load_log") else None
 
 
 def record_tested(con, through: int | None) -> None:

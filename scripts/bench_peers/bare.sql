@@ -171,15 +171,15 @@ WITH landed AS (
                   columns = {'audit_id': 'VARCHAR', 'incident_id': 'VARCHAR', 'reviewed_at': 'VARCHAR',
                              'expected_offence_code': 'VARCHAR', 'auditor_ref': 'VARCHAR'})
 ), numbered AS (
-    SELECT *, _n - min(_n) OVER (PARTITION BY filename) + 1 AS _source_row,
-           row_number() OVER (PARTITION BY filename, txt(auditor_ref) ORDER BY _n) AS _seen
+    -- no key: every row of an incident-review sheet is one expected crime (DESIGN.md "Keys")
+    SELECT *, _n - min(_n) OVER (PARTITION BY filename) + 1 AS _source_row
     FROM landed
 )
 SELECT txt(audit_id) AS audit_id, txt(incident_id) AS incident_id, utc(reviewed_at) AS reviewed_at,
        txt(expected_offence_code) AS expected_offence_code, txt(auditor_ref) AS auditor_ref,
        split_part(rel(filename), '/', 1) AS force_id, rel(filename) AS _source_file, _source_row
 FROM numbered
-WHERE _seen = 1 AND txt(audit_id) IS NOT NULL AND txt(incident_id) IS NOT NULL
+WHERE txt(audit_id) IS NOT NULL AND txt(incident_id) IS NOT NULL
   AND utc(reviewed_at) IS NOT NULL AND txt(auditor_ref) IS NOT NULL;
 
 CREATE TABLE raw.no_crime_reviews AS
@@ -191,7 +191,7 @@ WITH landed AS (
                              'verdict': 'VARCHAR', 'auditor_ref': 'VARCHAR'})
 ), numbered AS (
     SELECT *, _n - min(_n) OVER (PARTITION BY filename) + 1 AS _source_row,
-           row_number() OVER (PARTITION BY filename, txt(crime_id) ORDER BY _n) AS _seen
+           row_number() OVER (PARTITION BY filename, txt(audit_id), txt(crime_id) ORDER BY _n) AS _seen
     FROM landed
 )
 SELECT txt(audit_id) AS audit_id, txt(crime_id) AS crime_id, utc(reviewed_at) AS reviewed_at,
@@ -210,7 +210,7 @@ WITH landed AS (
                              'verdict': 'VARCHAR', 'auditor_ref': 'VARCHAR'})
 ), numbered AS (
     SELECT *, _n - min(_n) OVER (PARTITION BY filename) + 1 AS _source_row,
-           row_number() OVER (PARTITION BY filename, txt(crime_id) ORDER BY _n) AS _seen
+           row_number() OVER (PARTITION BY filename, txt(audit_id), txt(crime_id) ORDER BY _n) AS _seen
     FROM landed
 )
 SELECT txt(audit_id) AS audit_id, txt(crime_id) AS crime_id, utc(reviewed_at) AS reviewed_at,
@@ -250,9 +250,9 @@ SELECT * FROM raw.audits
 QUALIFY row_number() OVER (PARTITION BY audit_id ORDER BY _source_file DESC, _source_row DESC) = 1;
 
 CREATE TABLE staging.incident_reviews AS
-SELECT * EXCLUDE (expected_offence_code), offence(expected_offence_code) AS expected_offence_code
-FROM raw.incident_reviews
-QUALIFY row_number() OVER (PARTITION BY audit_id, auditor_ref ORDER BY _source_file DESC, _source_row DESC) = 1;
+SELECT * EXCLUDE (expected_offence_code), offence(expected_offence_code) AS expected_offence_code,
+       _source_file || '#' || _source_row AS review_id
+FROM raw.incident_reviews;
 
 CREATE TABLE staging.no_crime_reviews AS
 SELECT * EXCLUDE (verdict), lower(verdict) AS verdict,
@@ -276,9 +276,9 @@ FROM read_csv(getvariable('offence_codes_seed'), header = true, auto_detect = fa
 -- ---- (3) marts --------------------------------------------------------------------------------
 -- int_expected_crimes_matched: pair expected crimes with the crimes of their incident in three
 -- passes (same code, then same group, then any); within a pass the n-th expected crime of a
--- partition (by code, auditor_ref) pairs with its n-th crime (by recorded_at, crime_id).
+-- partition (by code, review_id) pairs with its n-th crime (by recorded_at, crime_id).
 CREATE TEMP TABLE expected AS
-SELECT r.audit_id, r.force_id, r.incident_id, r.auditor_ref, r.expected_offence_code,
+SELECT r.audit_id, r.force_id, r.incident_id, r.review_id, r.expected_offence_code,
        o.offence_group AS expected_offence_group
 FROM staging.incident_reviews r LEFT JOIN staging.offence_codes o ON r.expected_offence_code = o.offence_code
 WHERE r.expected_offence_code IS NOT NULL;
@@ -293,38 +293,38 @@ LEFT JOIN staging.offence_codes o ON c.offence_code = o.offence_code;
 CREATE TEMP TABLE pairs AS
 WITH e1 AS (
     SELECT *, row_number() OVER (PARTITION BY audit_id, incident_id, expected_offence_code
-                                 ORDER BY expected_offence_code NULLS LAST, auditor_ref NULLS LAST) AS k
+                                 ORDER BY expected_offence_code NULLS LAST, review_id NULLS LAST) AS k
     FROM expected
 ), r1 AS (
     SELECT *, row_number() OVER (PARTITION BY audit_id, incident_id, recorded_offence_code
                                  ORDER BY recorded_at NULLS LAST, crime_id NULLS LAST) AS k
     FROM recorded
 ), p1 AS (
-    SELECT e1.audit_id, e1.auditor_ref, r1.crime_id, r1.recorded_offence_code, r1.recorded_at
+    SELECT e1.audit_id, e1.review_id, r1.crime_id, r1.recorded_offence_code, r1.recorded_at
     FROM e1 JOIN r1 ON e1.audit_id = r1.audit_id AND e1.incident_id = r1.incident_id
                    AND e1.expected_offence_code = r1.recorded_offence_code AND e1.k = r1.k
 ), e2 AS (
     SELECT *, row_number() OVER (PARTITION BY audit_id, incident_id, expected_offence_group
-                                 ORDER BY expected_offence_code NULLS LAST, auditor_ref NULLS LAST) AS k
-    FROM (FROM expected ANTI JOIN p1 USING (audit_id, auditor_ref))
+                                 ORDER BY expected_offence_code NULLS LAST, review_id NULLS LAST) AS k
+    FROM (FROM expected ANTI JOIN p1 USING (audit_id, review_id))
 ), r2 AS (
     SELECT *, row_number() OVER (PARTITION BY audit_id, incident_id, recorded_offence_group
                                  ORDER BY recorded_at NULLS LAST, crime_id NULLS LAST) AS k
     FROM (FROM recorded ANTI JOIN p1 USING (audit_id, crime_id))
 ), p2 AS (
-    SELECT e2.audit_id, e2.auditor_ref, r2.crime_id, r2.recorded_offence_code, r2.recorded_at
+    SELECT e2.audit_id, e2.review_id, r2.crime_id, r2.recorded_offence_code, r2.recorded_at
     FROM e2 JOIN r2 ON e2.audit_id = r2.audit_id AND e2.incident_id = r2.incident_id
                    AND e2.expected_offence_group = r2.recorded_offence_group AND e2.k = r2.k
 ), e3 AS (
     SELECT *, row_number() OVER (PARTITION BY audit_id, incident_id
-                                 ORDER BY expected_offence_code NULLS LAST, auditor_ref NULLS LAST) AS k
-    FROM (FROM expected ANTI JOIN p1 USING (audit_id, auditor_ref) ANTI JOIN p2 USING (audit_id, auditor_ref))
+                                 ORDER BY expected_offence_code NULLS LAST, review_id NULLS LAST) AS k
+    FROM (FROM expected ANTI JOIN p1 USING (audit_id, review_id) ANTI JOIN p2 USING (audit_id, review_id))
 ), r3 AS (
     SELECT *, row_number() OVER (PARTITION BY audit_id, incident_id
                                  ORDER BY recorded_at NULLS LAST, crime_id NULLS LAST) AS k
     FROM (FROM recorded ANTI JOIN p1 USING (audit_id, crime_id) ANTI JOIN p2 USING (audit_id, crime_id))
 ), p3 AS (
-    SELECT e3.audit_id, e3.auditor_ref, r3.crime_id, r3.recorded_offence_code, r3.recorded_at
+    SELECT e3.audit_id, e3.review_id, r3.crime_id, r3.recorded_offence_code, r3.recorded_at
     FROM e3 JOIN r3 ON e3.audit_id = r3.audit_id AND e3.incident_id = r3.incident_id AND e3.k = r3.k
 )
 FROM p1 UNION ALL FROM p2 UNION ALL FROM p3;
@@ -337,7 +337,7 @@ SELECT e.*, p.crime_id IS NOT NULL AS is_recorded,
        coalesce(date_diff('second', i.received_at, p.recorded_at) <= a.time_limit_hours * 3600, false)
            AS is_recorded_on_time
 FROM expected e
-LEFT JOIN pairs p USING (audit_id, auditor_ref)
+LEFT JOIN pairs p USING (audit_id, review_id)
 LEFT JOIN staging.audits a ON a.audit_id = e.audit_id
 LEFT JOIN staging.incidents i ON i.force_id = e.force_id AND i.incident_id = e.incident_id;
 
@@ -345,10 +345,10 @@ LEFT JOIN staging.incidents i ON i.force_id = e.force_id AND i.incident_id = e.i
 -- `all`; `all` also counts incidents expected to produce no crime, and exists for every audit.
 CREATE TABLE marts.recording_accuracy AS
 WITH counted AS (
-    SELECT audit_id, expected_offence_group AS offence_group, incident_id, auditor_ref,
+    SELECT audit_id, expected_offence_group AS offence_group, incident_id, review_id,
            is_recorded, is_correctly_classified, is_recorded_on_time FROM expected_matched
     UNION ALL
-    SELECT audit_id, 'all', incident_id, auditor_ref,
+    SELECT audit_id, 'all', incident_id, review_id,
            is_recorded, is_correctly_classified, is_recorded_on_time FROM expected_matched
     UNION ALL
     SELECT audit_id, 'all', incident_id, NULL, NULL, NULL, NULL
@@ -358,7 +358,7 @@ WITH counted AS (
 ), counts AS (
     SELECT audit_id, offence_group,
            CAST(count(DISTINCT incident_id) AS BIGINT) AS incidents_reviewed,
-           CAST(count(auditor_ref) AS BIGINT) AS crimes_reported,
+           CAST(count(review_id) AS BIGINT) AS crimes_reported,
            CAST(count_if(is_recorded) AS BIGINT) AS crimes_recorded,
            CAST(count_if(is_correctly_classified) AS BIGINT) AS crimes_correctly_classified,
            CAST(count_if(is_recorded_on_time) AS BIGINT) AS crimes_recorded_on_time

@@ -47,9 +47,9 @@ AUDITS = {
               ["audit_id", "force_id", "period_start", "period_end", "time_limit_hours"], ["audit_id"]),
     "incident_reviews": ("*/audits/*/incident_reviews.csv",
                          ["audit_id", "incident_id", "reviewed_at", "expected_offence_code", "auditor_ref"],
-                         ["audit_id", "incident_id", "reviewed_at", "auditor_ref"], ["auditor_ref"]),
-    "no_crime_reviews": ("*/audits/*/no_crime_reviews.csv", _REVIEW, _REVIEW, ["crime_id"]),
-    "disposal_reviews": ("*/audits/*/disposal_reviews.csv", _REVIEW, _REVIEW, ["crime_id"]),
+                         ["audit_id", "incident_id", "reviewed_at", "auditor_ref"], []),  # no key
+    "no_crime_reviews": ("*/audits/*/no_crime_reviews.csv", _REVIEW, _REVIEW, ["audit_id", "crime_id"]),
+    "disposal_reviews": ("*/audits/*/disposal_reviews.csv", _REVIEW, _REVIEW, ["audit_id", "crime_id"]),
 }
 TIMESTAMPS = {"received_at", "reported_at", "recorded_at", "decided_at", "issued_at", "reviewed_at"}
 _OFFSET = r"\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d(?::?\d\d)?)$"
@@ -108,7 +108,8 @@ def _loadable(data: pd.DataFrame, kind: str, columns: list[str], required: list[
             ok &= pd.to_datetime(data[column], format="%Y-%m-%d", errors="coerce").notna()
         data["time_limit_hours"] = pd.to_numeric(data["time_limit_hours"], errors="coerce").round()
         ok &= data["time_limit_hours"].notna() & (data["force_id"] == data["force_id_path"])
-    ok &= ~data.duplicated(subset=["_file", *key], keep="first")  # a repeat, even of a bad row
+    if key:  # an incident-review sheet has none: every row is one expected crime
+        ok &= ~data.duplicated(subset=["_file", *key], keep="first")  # a repeat, even of a bad row
     return data[ok]
 
 
@@ -129,12 +130,13 @@ def load(landing: Path) -> dict[str, pd.DataFrame]:
                 data[column] = data[column].str.upper()
         if kind in EXPORTS:
             data = _latest(data, ["force_id", *key], by_date=True)
-        else:  # audit sheets: keys within an audit, across forces (as the staging models)
-            data = _latest(data, key if kind == "audit" else ["audit_id", *key], by_date=False)
+        elif key:  # audit sheets: keys within an audit, across forces (as the staging models)
+            data = _latest(data, key, by_date=False)
         tables[kind] = data
     tables["crimes"]["offence_code"] = _offence(tables["crimes"]["offence_code"])
     reviews = tables["incident_reviews"]
     reviews["expected_offence_code"] = _offence(reviews["expected_offence_code"])
+    reviews["review_id"] = reviews["_file"] + "#" + reviews["_row"].astype(str)  # stg_raw__incident_reviews
     for kind in ("no_crime_reviews", "disposal_reviews"):
         tables[kind]["verdict"] = tables[kind]["verdict"].str.lower()
     return tables
@@ -142,21 +144,21 @@ def load(landing: Path) -> dict[str, pd.DataFrame]:
 
 def _pairs(expected: pd.DataFrame, recorded: pd.DataFrame) -> pd.DataFrame:
     """DESIGN.md's matching: same code, then same group, then any crime of the incident; in a
-    pass the n-th expected crime (by code, auditor_ref) pairs with the n-th crime (by
+    pass the n-th expected crime (by code, review_id) pairs with the n-th crime (by
     recorded_at, crime_id) of the same partition. Each crime pairs once."""
     found = []
     for e_key, r_key in (("expected_offence_code", "recorded_offence_code"),
                          ("expected_offence_group", "recorded_offence_group"), (None, None)):
         e = expected.assign(_pk=expected[e_key] if e_key else "")
         r = recorded.assign(_pk=recorded[r_key] if r_key else "")
-        e = e.sort_values(["expected_offence_code", "auditor_ref"], na_position="last", kind="stable")
+        e = e.sort_values(["expected_offence_code", "review_id"], na_position="last", kind="stable")
         r = r.sort_values(["recorded_at", "crime_id"], na_position="last", kind="stable")
         part = ["audit_id", "incident_id", "_pk"]
         e["_k"] = e.groupby(part, dropna=False, sort=False).cumcount()
         r["_k"] = r.groupby(part, dropna=False, sort=False).cumcount()
         # SQL equality never pairs a missing code or group (pandas would)
         pairs = e[e["_pk"].notna()].merge(r[r["_pk"].notna()], on=[*part, "_k"])
-        found.append(pairs[["audit_id", "auditor_ref", "crime_id", "recorded_offence_code",
+        found.append(pairs[["audit_id", "review_id", "crime_id", "recorded_offence_code",
                             "recorded_at", "_eid", "_rid"]])
         expected = expected[~expected["_eid"].isin(pairs["_eid"])]
         recorded = recorded[~recorded["_rid"].isin(pairs["_rid"])]
@@ -194,8 +196,8 @@ def recording_accuracy(t: dict[str, pd.DataFrame], codes: pd.DataFrame) -> pd.Da
     recorded = recorded.assign(_rid=np.arange(len(recorded)))
     pairs = _pairs(expected, recorded)
 
-    m = expected.merge(pairs[["audit_id", "auditor_ref", "crime_id", "recorded_offence_code", "recorded_at"]],
-                       on=["audit_id", "auditor_ref"], how="left")
+    m = expected.merge(pairs[["audit_id", "review_id", "crime_id", "recorded_offence_code", "recorded_at"]],
+                       on=["audit_id", "review_id"], how="left")
     m = m.merge(audits[["audit_id", "time_limit_hours"]], on="audit_id", how="left")
     m = m.merge(t["incidents"][["force_id", "incident_id", "received_at"]], on=["force_id", "incident_id"], how="left")
     # date_diff('second'): whole-second boundaries between the two UTC timestamps
@@ -205,7 +207,7 @@ def recording_accuracy(t: dict[str, pd.DataFrame], codes: pd.DataFrame) -> pd.Da
     m["is_recorded_on_time"] = (seconds <= m["time_limit_hours"] * 3600).fillna(False)
 
     flags = ["is_recorded", "is_correctly_classified", "is_recorded_on_time"]
-    base = m[["audit_id", "incident_id", "auditor_ref", *flags]]
+    base = m[["audit_id", "incident_id", "review_id", *flags]]
     counted = pd.concat([
         base.assign(offence_group=m["expected_offence_group"]),
         base.assign(offence_group="all"),
@@ -214,7 +216,7 @@ def recording_accuracy(t: dict[str, pd.DataFrame], codes: pd.DataFrame) -> pd.Da
     ], ignore_index=True)
     counted = _counted(counted, flags)
     c = counted.groupby(["audit_id", "offence_group"], dropna=False).agg(
-        incidents_reviewed=("incident_id", "nunique"), crimes_reported=("auditor_ref", "count"),
+        incidents_reviewed=("incident_id", "nunique"), crimes_reported=("review_id", "count"),
         crimes_recorded=("is_recorded", "sum"), crimes_correctly_classified=("is_correctly_classified", "sum"),
         crimes_recorded_on_time=("is_recorded_on_time", "sum")).reset_index()
     c = c.merge(audits[["audit_id", "force_id"]], on="audit_id")

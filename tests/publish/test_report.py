@@ -198,7 +198,7 @@ def test_report_before_any_review_is_loaded_says_so(published_copy):
         con.execute("DELETE FROM marts.recording_accuracy")  # audits known, nothing reviewed yet
     result = build_report(published_copy, checks=[])
     page = result.path.read_text(encoding="utf-8")
-    assert "id=no-audits><b>No audit results yet:</b>" in page
+    assert "id=no-results><b>No audit results yet:</b>" in page
     assert not set(CHARTS) & set(specs_of(page))
     assert "no audit with reviewed crimes yet" in result.notes
     assert "No asset check ran in this run" in page

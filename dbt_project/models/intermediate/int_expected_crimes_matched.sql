@@ -8,7 +8,7 @@
 
     Within a pass, the n-th expected crime of a partition pairs with the n-th recorded crime of
     the same partition (the reviewed incident, plus the pass's key): expected crimes ordered by
-    (expected_offence_code, auditor_ref), recorded crimes by (recorded_at, crime_id).
+    (expected_offence_code, review_id), recorded crimes by (recorded_at, crime_id).
     Each recorded crime pairs at most once.
 -#}
 {%- set passes = [
@@ -27,7 +27,7 @@ incident_reviews as (
 
 audits as (
 
-    select * from {{ ref('stg_raw__audits') }}
+    select * from {{ ref('int_audits_published') }}
 
 ),
 
@@ -55,12 +55,16 @@ expected_crimes as (
         incident_reviews.audit_id,
         incident_reviews.force_id,
         incident_reviews.incident_id,
+        incident_reviews.review_id,
         incident_reviews.auditor_ref,
         incident_reviews.expected_offence_code,
         offence_codes.offence_group as expected_offence_group,
         offence_codes.is_rape
 
     from incident_reviews
+    -- audits whose figures may be published only (int_audit_statuses)
+    inner join audits
+        on incident_reviews.audit_id = audits.audit_id
     left join offence_codes
         on incident_reviews.expected_offence_code = offence_codes.offence_code
     where incident_reviews.expected_offence_code is not null
@@ -123,8 +127,8 @@ expected_unpaired_{{ n }} as (
     from expected_unpaired_{{ n - 1 }}
     left join pairs_{{ n - 1 }}
         on expected_unpaired_{{ n - 1 }}.audit_id = pairs_{{ n - 1 }}.audit_id
-        and expected_unpaired_{{ n - 1 }}.auditor_ref = pairs_{{ n - 1 }}.auditor_ref
-    where pairs_{{ n - 1 }}.auditor_ref is null
+        and expected_unpaired_{{ n - 1 }}.review_id = pairs_{{ n - 1 }}.review_id
+    where pairs_{{ n - 1 }}.review_id is null
 
 ),
 
@@ -146,7 +150,7 @@ expected_ranked_{{ n }} as (
         *,
         row_number() over (
             partition by audit_id, incident_id{{ expected_partition_extra }}
-            order by expected_offence_code nulls last, auditor_ref nulls last
+            order by expected_offence_code nulls last, review_id nulls last
         ) as pair_rank
     from expected_unpaired_{{ n }}
 
@@ -168,7 +172,7 @@ pairs_{{ n }} as (
 
     select
         expected_ranked_{{ n }}.audit_id,
-        expected_ranked_{{ n }}.auditor_ref,
+        expected_ranked_{{ n }}.review_id,
         recorded_ranked_{{ n }}.crime_id,
         recorded_ranked_{{ n }}.recorded_offence_code,
         recorded_ranked_{{ n }}.recorded_offence_group,
@@ -213,7 +217,7 @@ timed as (
     from expected_crimes
     left join pairs
         on expected_crimes.audit_id = pairs.audit_id
-        and expected_crimes.auditor_ref = pairs.auditor_ref
+        and expected_crimes.review_id = pairs.review_id
     left join audits
         on expected_crimes.audit_id = audits.audit_id
     left join incidents
@@ -228,6 +232,7 @@ final as (
         audit_id,
         force_id,
         incident_id,
+        review_id,
         auditor_ref,
         expected_offence_code,
         expected_offence_group,

@@ -1,9 +1,15 @@
-{#- The auditors' no-crime reviews, each with the reviewed crime's offence code and group. -#}
+{#- The auditors' no-crime reviews of audits whose figures may be published, each with the reviewed crime's offence code and group. -#}
 with
 
 no_crime_reviews as (
 
     select * from {{ ref('stg_raw__no_crime_reviews') }}
+
+),
+
+audits as (
+
+    select * from {{ ref('int_audits_published') }}
 
 ),
 
@@ -42,6 +48,9 @@ final as (
         no_crime_decisions.decided_at as no_crime_decided_at
 
     from no_crime_reviews
+    -- audits whose figures may be published only (int_audit_statuses)
+    inner join audits
+        on no_crime_reviews.audit_id = audits.audit_id
     left join crimes
         on no_crime_reviews.force_id = crimes.force_id
         and no_crime_reviews.crime_id = crimes.crime_id

@@ -1,11 +1,22 @@
-{#- The auditors' verdicts on out-of-court disposals per force and audit. -#}
+{#-
+    The auditors' verdicts on out-of-court disposals per force and audit.
+    Only audits whose figures may be published (int_audits_published); incremental per audit, so
+    a held-back audit keeps the rows last published for it (a --full-refresh drops them).
+-#}
+{{ config(
+    materialized=incremental_materialization(),
+    unique_key='audit_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+
 {%- set appropriateness = wilson_interval('appropriate', 'disposals_reviewed') -%}
 
 with
 
 audits as (
 
-    select * from {{ ref('stg_raw__audits') }}
+    select * from {{ ref('int_audits_published') }}
 
 ),
 

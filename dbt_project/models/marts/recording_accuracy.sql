@@ -1,14 +1,18 @@
 {#-
     Recorded versus reported crimes per force, audit and expected offence group, plus an `all`
     row per force and audit (present even before any review of the audit is loaded).
+    Only audits whose figures may be published; held-back audits keep their last published rows
+    (macros/published_per_audit.sql).
 -#}
+{{ published_per_audit() }}
+
 {%- set recording = wilson_interval('crimes_recorded', 'crimes_reported') -%}
 
 with
 
 audits as (
 
-    select * from {{ ref('stg_raw__audits') }}
+    select * from {{ ref('int_audits_published') }}
 
 ),
 
@@ -32,7 +36,7 @@ counted as (
         audit_id,
         expected_offence_group as offence_group,
         incident_id,
-        auditor_ref,
+        review_id,
         is_recorded,
         is_correctly_classified,
         is_recorded_on_time
@@ -44,7 +48,7 @@ counted as (
         audit_id,
         'all' as offence_group,
         incident_id,
-        auditor_ref,
+        review_id,
         is_recorded,
         is_correctly_classified,
         is_recorded_on_time
@@ -56,7 +60,7 @@ counted as (
         audit_id,
         'all' as offence_group,
         incident_id,
-        cast(null as {{ dbt.type_string() }}) as auditor_ref,
+        cast(null as {{ dbt.type_string() }}) as review_id,
         cast(null as {{ dbt.type_boolean() }}) as is_recorded,
         cast(null as {{ dbt.type_boolean() }}) as is_correctly_classified,
         cast(null as {{ dbt.type_boolean() }}) as is_recorded_on_time
@@ -69,7 +73,7 @@ counted as (
         audit_id,
         'all' as offence_group,
         cast(null as {{ dbt.type_string() }}) as incident_id,
-        cast(null as {{ dbt.type_string() }}) as auditor_ref,
+        cast(null as {{ dbt.type_string() }}) as review_id,
         cast(null as {{ dbt.type_boolean() }}) as is_recorded,
         cast(null as {{ dbt.type_boolean() }}) as is_correctly_classified,
         cast(null as {{ dbt.type_boolean() }}) as is_recorded_on_time
@@ -83,7 +87,7 @@ counts as (
         audit_id,
         offence_group,
         cast(count(distinct incident_id) as {{ dbt.type_bigint() }}) as incidents_reviewed,
-        cast(count(auditor_ref) as {{ dbt.type_bigint() }}) as crimes_reported,
+        cast(count(review_id) as {{ dbt.type_bigint() }}) as crimes_reported,
         {{ count_where('is_recorded') }} as crimes_recorded,
         {{ count_where('is_correctly_classified') }} as crimes_correctly_classified,
         {{ count_where('is_recorded_on_time') }} as crimes_recorded_on_time

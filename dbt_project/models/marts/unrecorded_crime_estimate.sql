@@ -1,9 +1,19 @@
 {#-
-    How many crimes a force's published volume leaves unrecorded, if its latest audit's
-    recording rate held: unrecorded = recorded x (1 - rate) / rate, the way the inspectorate
-    applied audit rates to recorded volumes. The bounds come from the rate's 95% Wilson
-    interval (the high rate gives the low estimate). Forces without an audit have no row.
+    How many crimes a force's published volume leaves unrecorded, if its recording rate held:
+    unrecorded = recorded x (1 - rate) / rate, the way the inspectorate applied audit rates to
+    recorded volumes. The bounds come from the rate's 95% Wilson interval (the high rate gives
+    the low estimate).
+
+    The rate is the force's own latest published audit (`rate_source` = 'force_audit'); a force
+    without one gets the national rate, pooled over every force's latest audit (recorded /
+    reported summed, with its Wilson interval: `rate_source` = 'national'), as the
+    inspectorate did for its national figure, so the national total covers every force with
+    published volumes. A latest audit with a zero rate gives no estimate of its own (the
+    formula divides by the rate): that force falls back to the national rate, and its audit is
+    still in the pool. With no audit anywhere there is no rate and no row.
 -#}
+{%- set national = wilson_interval('national_recorded', 'national_reported') -%}
+
 with
 
 volumes as (
@@ -23,12 +33,14 @@ audits as (
 
 ),
 
-latest_audit_rates as (
+latest_audits as (
 
     select
         accuracy.force_id,
         accuracy.audit_id,
         audits.period_end as audit_period_end,
+        accuracy.crimes_reported,
+        accuracy.crimes_recorded,
         accuracy.recording_rate,
         accuracy.rate_ci_low,
         accuracy.rate_ci_high,
@@ -38,32 +50,75 @@ latest_audit_rates as (
     from {{ ref('recording_accuracy') }} as accuracy
     inner join audits
         on accuracy.audit_id = audits.audit_id
-    where accuracy.offence_group = 'all' and accuracy.recording_rate > 0
+    where accuracy.offence_group = 'all' and accuracy.crimes_reported > 0
+
+),
+
+national_counts as (
+
+    select
+        cast(sum(crimes_recorded) as {{ dbt.type_bigint() }}) as national_recorded,
+        cast(sum(crimes_reported) as {{ dbt.type_bigint() }}) as national_reported
+    from latest_audits
+    where recency = 1
+
+),
+
+national_rate as (
+
+    select
+        {{ national.rate }} as recording_rate,
+        {{ national.low }} as rate_ci_low,
+        {{ national.high }} as rate_ci_high
+    from national_counts
+
+),
+
+rates as (
+
+    select
+        volumes.force_id,
+        volumes.period,
+        volumes.published_recorded_crimes,
+        case when own.recording_rate > 0 then 'force_audit' else 'national' end as rate_source,
+        case when own.recording_rate > 0 then own.audit_id end as audit_id,
+        case when own.recording_rate > 0 then own.audit_period_end end as audit_period_end,
+        case when own.recording_rate > 0 then own.recording_rate else national_rate.recording_rate end
+            as recording_rate,
+        case when own.recording_rate > 0 then own.rate_ci_low else national_rate.rate_ci_low end
+            as rate_ci_low,
+        case when own.recording_rate > 0 then own.rate_ci_high else national_rate.rate_ci_high end
+            as rate_ci_high
+
+    from volumes
+    cross join national_rate
+    left join latest_audits as own
+        on volumes.force_id = own.force_id
+        and own.recency = 1
 
 ),
 
 estimates as (
 
     select
-        volumes.force_id,
-        volumes.period,
-        rates.audit_id,
-        rates.audit_period_end,
-        volumes.published_recorded_crimes,
-        rates.recording_rate,
-        rates.rate_ci_low,
-        rates.rate_ci_high,
-        cast(volumes.published_recorded_crimes * (1 - rates.recording_rate) / rates.recording_rate as double)
+        force_id,
+        period,
+        rate_source,
+        audit_id,
+        audit_period_end,
+        published_recorded_crimes,
+        recording_rate,
+        rate_ci_low,
+        rate_ci_high,
+        cast(published_recorded_crimes * (1 - recording_rate) / recording_rate as double)
             as estimated_unrecorded,
-        cast(volumes.published_recorded_crimes * (1 - rates.rate_ci_high) / rates.rate_ci_high as double)
+        cast(published_recorded_crimes * (1 - rate_ci_high) / rate_ci_high as double)
             as estimated_unrecorded_low,
-        cast(volumes.published_recorded_crimes * (1 - rates.rate_ci_low) / nullif(rates.rate_ci_low, 0) as double)
+        cast(published_recorded_crimes * (1 - rate_ci_low) / nullif(rate_ci_low, 0) as double)
             as estimated_unrecorded_high
 
-    from volumes
-    inner join latest_audit_rates as rates
-        on volumes.force_id = rates.force_id
-        and rates.recency = 1
+    from rates
+    where recording_rate > 0
 
 )
 

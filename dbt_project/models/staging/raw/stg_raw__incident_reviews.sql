@@ -1,17 +1,20 @@
+{#-
+    Every row of the incident-review sheets: one per expected crime. This sheet has no key
+    (DESIGN.md "Keys"): an auditor reviews many rows and an incident may list the same offence
+    twice, so no row is dropped as a repeat. A corrected sheet replaces its file's rows in raw.
+-#}
 with
 
 source as (
 
-    select
-        *,
-        {{ latest_version_rank(['trim(audit_id)', 'trim(auditor_ref)'], with_export_date=false) }} as version_rank
-    from {{ source('raw', 'incident_reviews') }}
+    select * from {{ source('raw', 'incident_reviews') }}
 
 ),
 
 renamed as (
 
     select
+        {{ dbt.concat(['_source_file', "'#'", dbt.cast('_source_row', dbt.type_string())]) }} as review_id,
         trim(audit_id) as audit_id,
         trim(auditor_ref) as auditor_ref,
         force_id,
@@ -24,7 +27,6 @@ renamed as (
         _loaded_at
 
     from source
-    where version_rank = 1
 
 )
 
