@@ -9,8 +9,6 @@ deletes a replaced file's rows). The mark moves only after a publish has swapped
 
 from __future__ import annotations
 
-import datetime as dt
-
 import duckdb
 
 from orchestration.ingest.schema import qident, table_exists
@@ -38,7 +36,8 @@ def record_published(con: duckdb.DuckDBPyConnection, through: int | None) -> Non
     if through is None:
         return
     con.execute("BEGIN")
-    con.execute(f"CREATE TABLE IF NOT EXISTS {_TABLE} (load_id BIGINT NOT NULL, published_at TIMESTAMP NOT NULL)")
+    # The load id alone: a re-run of the same night must leave every table as it was.
+    con.execute(f"CREATE TABLE IF NOT EXISTS {_TABLE} (load_id BIGINT NOT NULL)")
     con.execute(f"DELETE FROM {_TABLE}")
-    con.execute(f"INSERT INTO {_TABLE} VALUES (?, ?)", [through, dt.datetime.now(dt.UTC).replace(tzinfo=None)])
+    con.execute(f"INSERT INTO {_TABLE} VALUES (?)", [through])
     con.execute("COMMIT")

@@ -1,14 +1,9 @@
 {#-
     The auditors' verdicts on out-of-court disposals per force and audit.
-    Only audits whose figures may be published (int_audits_published); incremental per audit, so
-    a held-back audit keeps the rows last published for it (a --full-refresh drops them).
+    Only audits whose figures may be published; held-back audits keep their last published rows
+    (macros/published_per_audit.sql).
 -#}
-{{ config(
-    materialized=incremental_materialization(),
-    unique_key='audit_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail',
-) }}
+{{ published_per_audit() }}
 
 {%- set appropriateness = wilson_interval('appropriate', 'disposals_reviewed') -%}
 

@@ -2,15 +2,10 @@
     The auditors' verdicts on no-crime decisions per force, audit and offence group of the crime,
     plus an `all` row per force and audit. A reviewed crime whose offence group is unknown counts
     on the `all` row only.
-    Only audits whose figures may be published (int_audits_published); incremental per audit, so
-    a held-back audit keeps the rows last published for it (a --full-refresh drops them).
+    Only audits whose figures may be published; held-back audits keep their last published rows
+    (macros/published_per_audit.sql).
 -#}
-{{ config(
-    materialized=incremental_materialization(),
-    unique_key='audit_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail',
-) }}
+{{ published_per_audit() }}
 
 {%- set accuracy = wilson_interval('decisions_correct', 'decisions_reviewed') -%}
 
