@@ -33,6 +33,19 @@ _GROUPS = "SELECT * FROM marts.offence_group_recording_rates WHERE scope = 'nati
 _FORCE_NAMES = "SELECT force_id, force_name FROM marts.dim_force"
 _ESTIMATES = "SELECT * FROM marts.unrecorded_crime_estimate"
 AUDIT_STATUS_TABLE = ("marts", "audit_status")
+SCREEN_TABLE = ("marts", "screen_accuracy")
+_SCREEN = """
+SELECT a.*, coalesce(w.flagged_now, 0) AS flagged_now, coalesce(w.priority_one, 0) AS priority_one
+FROM marts.screen_accuracy a
+LEFT JOIN (SELECT force_id, count(*) AS flagged_now, count(*) FILTER (WHERE priority = 1) AS priority_one
+           FROM marts.unrecorded_incident_screen GROUP BY force_id) w USING (force_id)
+ORDER BY a.force_id, a.audit_id
+"""
+_CHANGES = """
+SELECT force_id, previous_audit_id, audit_id, previous_recording_rate, recording_rate, recording_rate_change,
+       rate_change_z, is_significant_change
+FROM marts.recording_rate_change WHERE previous_audit_id IS NOT NULL ORDER BY force_id, period_end
+"""
 _AUDIT_STATUS = "SELECT * FROM marts.audit_status ORDER BY status DESC, force_id, audit_id"
 
 # Only inline scripts and styles, and data: images; no connection anywhere. Vega compiles its
@@ -140,6 +153,8 @@ class _Night:
     force_names: dict[str, str]
     estimates: pd.DataFrame | None
     audit_status: pd.DataFrame | None
+    screen: pd.DataFrame | None = None
+    changes: pd.DataFrame | None = None
 
 
 def _read_night(warehouse: Path) -> _Night:
@@ -150,7 +165,43 @@ def _read_night(warehouse: Path) -> _Night:
         has_estimates = table_exists(con, *ESTIMATE_TABLE)
         estimates = con.execute(_ESTIMATES).df() if has_estimates else None
         statuses = con.execute(_AUDIT_STATUS).df() if table_exists(con, *AUDIT_STATUS_TABLE) else None
-    return _Night(forces, groups, names, estimates, statuses)
+        has_screen = table_exists(con, *SCREEN_TABLE)
+        screen = con.execute(_SCREEN).df() if has_screen else None
+        changes = con.execute(_CHANGES).df() if has_screen else None
+    return _Night(forces, groups, names, estimates, statuses, screen, changes)
+
+
+def _screen_section(night: _Night) -> str:
+    """The screen's work list and how well its rules found what the auditors found."""
+    heading = "<h2 id=screening>Daily screening for unrecorded crime</h2>"
+    if night.screen is None or night.screen.empty:
+        return heading + "<p class=meta>No published audit to measure the screen against yet.</p>"
+    rows = [[_esc(night.force_names.get(r.force_id, r.force_id)), _esc(r.audit_id), _count(r.incidents_audited),
+             _count(r.incidents_unrecorded), _count(r.incidents_flagged), _pct(r.screen_precision),
+             _pct(r.screen_recall), _count(r.flagged_now), _count(r.priority_one)] for r in night.screen.itertuples()]
+    total = night.screen[["incidents_unrecorded", "incidents_flagged", "flagged_unrecorded"]].sum()
+    precision = total["flagged_unrecorded"] / total["incidents_flagged"] if total["incidents_flagged"] else None
+    recall = total["flagged_unrecorded"] / total["incidents_unrecorded"] if total["incidents_unrecorded"] else None
+    return (heading + "<p><code>marts.unrecorded_incident_screen</code> lists, every night, incidents whose codes say "
+            "a crime (closed as a crime, or opened as a crime type) with no crime linked within 24 hours: a work "
+            "list for force crime registrars, sexual offences first, then violence. Measured against the audited "
+            f"incidents: precision {_pct(precision)} (flagged incidents the auditors found unrecorded), recall "
+            f"{_pct(recall)} (unrecorded incidents it flags).</p>"
+            + _table(["force", "audit", "incidents audited", "unrecorded", "flagged", "precision", "recall",
+                      "on tonight's list", "of them sexual offences"], rows, numeric_from=2))
+
+
+def _changes_section(night: _Night) -> str:
+    heading = "<h2 id=rate-change>Change since the previous audit</h2>"
+    if night.changes is None or night.changes.empty:
+        return heading + "<p class=meta>No force has two audits with reviewed crimes yet.</p>"
+    rows = [[_esc(night.force_names.get(r.force_id, r.force_id)), _esc(r.previous_audit_id), _esc(r.audit_id),
+             _pct(r.previous_recording_rate), _pct(r.recording_rate),
+             f"{100 * r.recording_rate_change:+.1f} pts", "" if pd.isna(r.rate_change_z) else f"{r.rate_change_z:.2f}",
+             "yes" if r.is_significant_change else "no"] for r in night.changes.itertuples()]
+    return (heading + "<p>Significant at 95% when the two-proportion z statistic exceeds 1.96 in size.</p>"
+            + _table(["force", "previous audit", "audit", "previous rate", "rate", "change", "z", "significant"],
+                     rows, numeric_from=3))
 
 
 def _audit_status_section(night: _Night, notes: list[str]) -> str:
@@ -414,6 +465,8 @@ def build_report(published_dir: Path, checks: Sequence[CheckResult] | None = Non
             _no_crime_section(night, specs),
         ]
     sections += [
+        _changes_section(night),
+        _screen_section(night),
         _estimate_section(night, specs, notes),
         _quality_section(_quality_results(published_dir / "quality"), checks),
     ]

@@ -60,3 +60,56 @@ def test_disposal_accuracy_hertfordshire(nightly):
     assert nightly.query(
         "SELECT disposals_reviewed, appropriate, inappropriate FROM marts.disposal_accuracy "
         "WHERE force_id = 'hertfordshire'") == [(30, 26, 4)]
+
+
+def test_every_sample_audit_is_published_from_complete_sheets(nightly):
+    assert nightly.query("SELECT status, figures_shown, count(*) FROM marts.audit_status GROUP BY ALL") == [
+        ("published", "tonight", 13)]
+
+
+def test_screen_accuracy_equals_a_recomputation_in_pandas(nightly):
+    """The screen's rules applied again in pandas to the published staging tables and the
+    incident_codes seed: flagged = codes say a crime (closed as one, or a crime-type opening not
+    closed as a duplicate) and no crime linked within the audit's time limit."""
+    import duckdb
+    import pandas as pd
+
+    from orchestration.settings import DBT_PROJECT_DIR
+
+    codes = pd.read_csv(DBT_PROJECT_DIR / "seeds" / "incident_codes.csv")
+    crime_openings = set(codes[(codes.code_type == "opening") & codes.indicates_crime].code)
+    crime_closings = set(codes[(codes.code_type == "closing") & codes.indicates_crime].code)
+    duplicates = set(codes[(codes.code_type == "closing") & codes.is_duplicate].code)
+    with duckdb.connect(str(nightly.published), read_only=True) as con:
+        audited = con.execute(
+            "SELECT DISTINCT r.audit_id, r.force_id, r.incident_id, a.time_limit_hours, i.received_at, "
+            "i.opening_code, i.closing_code FROM staging.stg_raw__incident_reviews r "
+            "JOIN staging.stg_raw__audits a USING (audit_id) "
+            "LEFT JOIN staging.stg_raw__incidents i ON i.force_id = r.force_id AND i.incident_id = r.incident_id").df()
+        first = con.execute("SELECT force_id, incident_id, min(recorded_at) AS first_recorded FROM "
+                            "staging.stg_raw__crimes WHERE incident_id IS NOT NULL GROUP BY ALL").df()
+        unrecorded = con.execute("SELECT DISTINCT audit_id, incident_id, true AS unrecorded FROM "
+                                 "intermediate.int_expected_crimes_matched WHERE NOT is_recorded").df()
+        published = con.execute("SELECT audit_id, incidents_audited, incidents_unrecorded, incidents_flagged, "
+                                "flagged_unrecorded FROM marts.screen_accuracy ORDER BY audit_id").fetchall()
+    frame = audited.merge(first, on=["force_id", "incident_id"], how="left").merge(
+        unrecorded, on=["audit_id", "incident_id"], how="left")
+    frame["unrecorded"] = frame["unrecorded"].fillna(False).astype(bool)
+    candidate = (frame.closing_code.isin(crime_closings)
+                 | (frame.opening_code.isin(crime_openings) & ~frame.closing_code.isin(duplicates)))
+    hours = (frame.first_recorded - frame.received_at).dt.total_seconds() / 3600
+    frame["flagged"] = candidate & ~(hours <= frame.time_limit_hours)
+    expected = [(audit, len(g), int(g.unrecorded.sum()), int(g.flagged.sum()), int((g.flagged & g.unrecorded).sum()))
+                for audit, g in frame.groupby("audit_id")]
+    assert published == expected
+    flagged = sum(row[3] for row in published)
+    hits = sum(row[4] for row in published)
+    missed = sum(row[2] for row in published)
+    assert flagged and 0.5 < hits / flagged < 0.8 and 0.75 < hits / missed < 0.95  # 65.6% and 84.3% today
+
+
+def test_the_screen_lists_sexual_offences_first_and_only_incidents_past_the_limit(nightly):
+    rows = nightly.query("SELECT min(age_hours), count(*), count(*) FILTER (WHERE priority = 1), "
+                         "count(DISTINCT force_id) FROM marts.unrecorded_incident_screen")
+    youngest, listed, sexual, forces = rows[0]
+    assert youngest >= 24 and listed > 0 and sexual > 0 and forces == 13
