@@ -48,12 +48,16 @@ def _folder_state(landing_dir: Path, day: ForceDay) -> FolderState | None:
     folder = landing_dir / day.force_id / day.export_date.isoformat()
     digest = hashlib.sha256()
     last_change = 0.0
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
-    for path in files:
-        stat = path.stat()
-        digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    # Every entry but folders and hidden files, by its own lstat: a symlink is never followed
+    # (its arrival starts a run all the same, which rejects it by name).
+    with os.scandir(folder) as found:
+        entries = sorted((e for e in found if not e.is_dir(follow_symlinks=False) and not e.name.startswith(".")),
+                         key=lambda e: e.name)
+    for entry in entries:
+        stat = entry.stat(follow_symlinks=False)
+        digest.update(f"{entry.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
         last_change = max(last_change, stat.st_mtime, stat.st_ctime)
-    return FolderState(day, digest.hexdigest()[:16], last_change) if files else None
+    return FolderState(day, digest.hexdigest()[:16], last_change) if entries else None
 
 
 @dataclass

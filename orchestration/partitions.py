@@ -41,15 +41,16 @@ from dagster import (
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from orchestration.ingest.kinds import EXPORT_KINDS, ExportKind, Layout
-from orchestration.ingest.landing import DATE_DIR, FORCE_DIR
+from orchestration.ingest.landing import DAYS_AHEAD, FIRST_EXPORT_DATE, TIMEZONE, force_day_folders
 from orchestration.settings import DBT_PROJECT_DIR
 
-TIMEZONE = "Europe/London"
-# The earliest export date the partitions accept (the oldest contract version is 2013-01-01).
-FIRST_EXPORT_DATE = "2013-01-01"
-
 FORCES = DynamicPartitionsDefinition(name="force")
-EXPORT_DATES = DailyPartitionsDefinition(start_date=FIRST_EXPORT_DATE, timezone=TIMEZONE)
+# The export dates a landing folder may carry (landing.export_date_range): 2013-01-01 to
+# tomorrow. `end_offset` counts from the last complete day: 2 makes today and tomorrow
+# partitions too, so a folder the loader accepts always has a partition (Dagster refuses an
+# unknown single key).
+EXPORT_DATES = DailyPartitionsDefinition(start_date=FIRST_EXPORT_DATE.isoformat(), timezone=TIMEZONE,
+                                         end_offset=DAYS_AHEAD + 1)
 FORCE_DAYS = MultiPartitionsDefinition({"date": EXPORT_DATES, "force": FORCES})
 
 # Single-run backfills are "beta" in Dagster 1.13 but are what makes a year one run.
@@ -110,20 +111,15 @@ def seed_forces() -> list[str]:
 
 
 def landing_force_days(landing_dir: Path) -> list[ForceDay]:
-    """Every `<force>/<date>/` folder of the landing folder, sorted by date then force."""
-    found: list[ForceDay] = []
-    if not landing_dir.is_dir():
-        return found
-    for force_dir in landing_dir.iterdir():
-        if not (force_dir.is_dir() and FORCE_DIR.match(force_dir.name)):
-            continue
-        for day_dir in force_dir.iterdir():
-            if day_dir.is_dir() and DATE_DIR.match(day_dir.name):
-                try:
-                    found.append(ForceDay(dt.date.fromisoformat(day_dir.name), force_dir.name))
-                except ValueError:
-                    continue  # 2014-02-30: not a day; the loader never reads it either
-    return sorted(found)
+    """The partitions the landing folder holds: its `<force>/<date>/` folders with a force id
+    and a date in the partition range (not symlinks), sorted by date then force.
+
+    Whatever else is there (`2014-13-45`, `latest`, a date before 2013 or after tomorrow, a
+    force folder named `"kent"`, a symlink) is no partition, so it can neither crash planning
+    (a key before the start) nor stall it (2099: a run of ~100,000 partitions); the ingest
+    steps log each of its files in ops.load_log as rejected or ignored, with the reason.
+    """
+    return sorted(ForceDay(export_date, force_id) for force_id, export_date in force_day_folders(landing_dir))
 
 
 def known_forces(landing_dir: Path) -> list[str]:

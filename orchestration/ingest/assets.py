@@ -30,6 +30,9 @@ from orchestration.resources import WAREHOUSE_POOL, PipelineSettings
 
 LANDING_CHECK = "landing_files_clean"
 PROGRESS_EVERY_SECONDS = 5.0
+# Files the landing check lists in its metadata, and names in its one-line summary (a folder
+# of strays can hold thousands; all of them are in ops.load_log).
+LISTED_FILES, NAMED_FILES = 100, 10
 
 # A raw table of nightly exports not refreshed for 36 hours is flagged in the Dagster UI;
 # which force is late is the `exports_on_time` check's business (ingest/freshness.py).
@@ -40,6 +43,19 @@ def _partitions(context: AssetExecutionContext) -> list[ForceDay] | None:
     if not context.has_partition_key_range and not context.has_partition_key:
         return None
     return sorted(ForceDay.from_key(key) for key in context.partition_keys)
+
+
+def _landing_summary(rejected: list[str], ignored: list[str], quarantined: int) -> str:
+    """What `cdi run` prints for the check: counts, then the first files and their reasons."""
+    if not (rejected or ignored or quarantined):
+        return "every landing file loaded, no row quarantined"
+    named = rejected + ignored
+    text = f"{len(rejected)} file(s) rejected, {len(ignored)} ignored, {quarantined} row(s) quarantined"
+    if named:
+        text += ": " + "; ".join(named[:NAMED_FILES])
+    if len(named) > NAMED_FILES:
+        text += f"; and {len(named) - NAMED_FILES} more (ops.load_log)"
+    return text
 
 
 def _id_range(ids: list[int]) -> str:
@@ -64,7 +80,8 @@ def _build(kind: ExportKind) -> AssetsDefinition:
             AssetCheckSpec(
                 LANDING_CHECK,
                 asset=key,
-                description="Every landing file was readable and every row loaded (warning).",
+                description="Every landing file was loaded whole: none rejected, ignored or with a "
+                "quarantined row (warning).",
             ),
             # Checks on a partitioned table are evaluated here, after the load (quality/checks.py).
             *(suite_check_specs(key) if partitioned else []),
@@ -93,15 +110,18 @@ def _build(kind: ExportKind) -> AssetsDefinition:
                       for suite in (suites_on(key) if partitioned else [])]
             if key == freshness.CHECKED_ASSET:
                 checks.append(freshness.exports_on_time(con, dict(context.run.tags), context.log))
-        rejected = [f"{load.file.relative_path}: {load.message}" for load in result.rejected]
+        rejected, ignored = result.not_loaded("rejected"), result.not_loaded("ignored")
         for line in rejected:
             context.log.warning(f"REJECTED {line}")
+        for line in ignored:
+            context.log.warning(f"IGNORED {line}")
         return MaterializeResult(
             metadata={
                 "files_loaded": result.count("loaded"),
                 "files_unchanged": result.count("unchanged"),
                 "files_skipped": result.count("skipped"),
                 "files_rejected": len(rejected),
+                "files_ignored": len(ignored),
                 "rows_loaded": result.rows_loaded,
                 "rows_quarantined": result.rows_quarantined,
                 # The first and last load only: a ranged run copies this metadata into the
@@ -112,10 +132,12 @@ def _build(kind: ExportKind) -> AssetsDefinition:
             check_results=[
                 AssetCheckResult(
                     check_name=LANDING_CHECK,
-                    passed=not rejected and result.rows_quarantined == 0,
+                    passed=not rejected and not ignored and result.rows_quarantined == 0,
                     severity=AssetCheckSeverity.WARN,
                     metadata={
-                        "rejected_files": MetadataValue.json(rejected),
+                        "summary": _landing_summary(rejected, ignored, result.rows_quarantined),
+                        "rejected_files": MetadataValue.json(rejected[:LISTED_FILES]),
+                        "ignored_files": MetadataValue.json(ignored[:LISTED_FILES]),
                         "rows_quarantined": result.rows_quarantined,
                     },
                 ),

@@ -16,7 +16,7 @@ import duckdb
 
 from orchestration.ingest.kinds import EXPORT_KINDS
 from orchestration.ingest.pseudonymise import PSEUDONYM_HEX_DIGITS
-from orchestration.ingest.schema import qident
+from orchestration.ingest.schema import OPS_DDL, qident
 
 MIGRATIONS_DDL = """
 CREATE TABLE IF NOT EXISTS ops.schema_migrations (
@@ -75,6 +75,32 @@ def truncate_pseudonyms(con: duckdb.DuckDBPyConnection) -> int:
             {"name": name, "full": FULL_HEX_DIGITS, "short": PSEUDONYM_HEX_DIGITS},
         ).fetchone()[0]
     return changed
+
+
+def allow_ignored_status(con: duckdb.DuckDBPyConnection) -> bool:
+    """Let ops.load_log take the status `ignored` in a warehouse created before it existed.
+
+    A change of the table's definition, not of its data, so it is not a recorded migration:
+    it is checked every time (one catalog query) and done at most once. DuckDB cannot alter a
+    CHECK constraint, so the table is renamed, created again from OPS_DDL and refilled by
+    column name, in one transaction. Returns whether it had to."""
+    check = con.execute(
+        "SELECT expression FROM duckdb_constraints() WHERE database_name = current_database() "
+        "AND schema_name = 'ops' AND table_name = 'load_log' AND constraint_type = 'CHECK'"
+    ).fetchone()
+    if check is None or "'ignored'" in check[0]:
+        return False
+    con.execute("BEGIN")
+    try:
+        con.execute("ALTER TABLE ops.load_log RENAME TO load_log_before_ignored")
+        con.execute(OPS_DDL)
+        con.execute("INSERT INTO ops.load_log BY NAME SELECT * FROM ops.load_log_before_ignored")
+        con.execute("DROP TABLE ops.load_log_before_ignored")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return True
 
 
 MIGRATIONS: tuple[tuple[str, Callable[[duckdb.DuckDBPyConnection], int]], ...] = (

@@ -25,7 +25,7 @@ CREATE TABLE IF NOT EXISTS ops.load_log (
     rows_read BIGINT NOT NULL,
     rows_loaded BIGINT NOT NULL,
     rows_quarantined BIGINT NOT NULL,
-    status VARCHAR NOT NULL CHECK (status IN ('loaded', 'skipped', 'rejected')),
+    status VARCHAR NOT NULL CHECK (status IN ('loaded', 'skipped', 'rejected', 'ignored')),
     message VARCHAR,
     started_at TIMESTAMP NOT NULL,
     finished_at TIMESTAMP NOT NULL,

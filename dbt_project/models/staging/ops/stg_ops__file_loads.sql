@@ -32,7 +32,8 @@ final as (
         case
             when kind in ('{{ audit_kinds | join("', '") }}') then 'audit'
             when kind in ('{{ export_kinds | join("', '") }}') then 'force_export'
-            else 'published_data'
+            when kind = 'street' then 'published_data'
+            else 'other'
         end as layout,
         {{ dbt.split_part('file_path', "'/'", 1) }} as force_id,
         case
