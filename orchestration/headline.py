@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.quality.audit_status import describe_held_back
+from orchestration.quality.audit_status import HELD_BACK_SQL, describe_held_back
 from orchestration.settings import Settings
 
 _RECORDING = """
@@ -33,12 +33,6 @@ def published_warehouse(settings: Settings) -> Path:
     return settings.published_dir / "warehouse.duckdb"
 
 
-_HELD_BACK = """
-SELECT audit_id, force_id, reason, rows_quarantined, files, figures_shown
-FROM marts.audit_status WHERE status = 'held_back' ORDER BY force_id, audit_id
-"""
-
-
 def headline(settings: Settings) -> str:
     published = published_warehouse(settings)
     source = published if published.exists() else settings.warehouse
@@ -48,7 +42,7 @@ def headline(settings: Settings) -> str:
         with duckdb.connect(str(source), read_only=True) as con:
             rows = con.execute(_RECORDING).fetchall()
             reported, recorded = con.execute(_OVERALL).fetchone()
-            held_back = con.execute(_HELD_BACK).fetchall()
+            held_back = con.execute(HELD_BACK_SQL).fetchall()
     except duckdb.Error as exc:
         return f"No headline: {source} has no marts yet ({str(exc).splitlines()[0]})."
     lines = [""]
