@@ -1,16 +1,21 @@
 """Load one landing file into its raw table, in one transaction, with nothing lost.
 
-Every data row of a file ends up either in `raw.<table>` or in `ops.quarantine` with a
-reason, and `ops.load_log` records rows_read = rows_loaded + rows_quarantined. A file that
-cannot be read at all is logged as `rejected` with a message naming the problem; the
-previous version of that file (if any) then stays in place.
+Every row of a file (readers.py says what a row is: every physical line is in one) ends up
+either in `raw.<table>` or in `ops.quarantine` with a reason, and `ops.load_log` records
+rows_read = rows_loaded + rows_quarantined. A file that cannot be read at all is logged as
+`rejected` with a message naming the problem; the previous version of that file (if any) then
+stays in place.
+
+No clear personal value leaves the landing file: personal columns are pseudonymised in raw
+and in quarantined records alike; a quarantined row that does not split into the header's
+fields keeps only its field count and the keyed hash of its line; free text has the row's own
+personal values masked (pseudonymise.py says what is and is not caught); and messages never
+quote file content (an unknown header cell may be a name: a header that is really a data row).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass
 
@@ -19,8 +24,8 @@ import duckdb
 from orchestration.ingest.contracts import CANONICAL, ReadSpec
 from orchestration.ingest.kinds import ColumnType, Layout, path_columns
 from orchestration.ingest.landing import LandingFile
-from orchestration.ingest.pseudonymise import hmac_pads, hmac_sql
-from orchestration.ingest.readers import FileRejected, read_header, stage, stage_batch
+from orchestration.ingest.pseudonymise import FREE_TEXT, hmac_pads, hmac_sql, holds_sql, line_hmac_sql, mask_sql
+from orchestration.ingest.readers import FileRejected, Staged, read_header, stage, stage_batch
 from orchestration.ingest.schema import LINEAGE_COLUMNS, qident, raw_table
 
 # Landing timestamps without an offset are UK local time (DESIGN.md).
@@ -51,8 +56,12 @@ def _utcnow() -> dt.datetime:
 
 
 def _check_header(spec: ReadSpec, header: list[str]) -> None:
-    """Every mapped column present, nothing unexpected: else the whole file is rejected."""
+    """Every mapped column present, nothing unexpected: else the whole file is rejected.
+
+    The message names only columns the code knows (canonical names, the contract's names):
+    an unknown cell is counted and located, never quoted, since a "header" may be a data row."""
     sources = spec.mapped_sources
+    known = sources | set(spec.kind.column_names)
     missing_required = [f"{spec.columns[c]}" for c in spec.kind.column_names
                         if c in spec.required and spec.columns.get(c) not in header]
     canonical = spec.contract == CANONICAL
@@ -61,15 +70,21 @@ def _check_header(spec: ReadSpec, header: list[str]) -> None:
         f"{source} ({name})" for name, source in spec.columns.items()
         if source not in header and name not in spec.required
     ]
-    unknown = [c for c in header if c not in sources]
-    repeated = sorted({c for c in header if header.count(c) > 1})
+    unexpected = [c for c in header if c in known and c not in sources]
+    unknown = [str(i) for i, c in enumerate(header, 1) if c not in known]
+    repeated = sorted({c for c in header if c in known and header.count(c) > 1})
     problems = []
     if missing_required:
         problems.append(f"missing required column(s) {', '.join(missing_required)}")
     if missing_mapped:
         problems.append(f"missing mapped column(s) {', '.join(missing_mapped)}")
-    if unknown:
-        problems.append(f"unexpected column(s) {', '.join(unknown)}")
+    if unexpected:
+        problems.append(f"unexpected column(s) {', '.join(unexpected)}")
+    if unknown and len(unknown) == len(header):
+        problems.append(f"the header has {len(header)} field(s), none of them a known column")
+    elif unknown:
+        problems.append(f"unexpected column(s) at field(s) {', '.join(unknown)} of {len(header)} "
+                        "(unknown names are not shown)")
     if repeated:
         problems.append(f"repeated column(s) {', '.join(repeated)}")
     if problems:
@@ -93,11 +108,16 @@ class _Sql:
         self.params[name] = value
         return f"${name}"
 
+    def text(self, name: str) -> str:
+        """The trimmed text of a canonical column as delivered, NULL when blank (the same
+        whichever reader split the row)."""
+        return f"nullif(trim({qident(self.present[name])}), '')"
+
     def raw(self, name: str) -> str:
         """The trimmed text of a canonical column, after the contract's code mapping (kept, so
         every statement of the load binds the same parameters)."""
         if name not in self._raw:
-            value = f"nullif(trim({qident(self.present[name])}), '')"
+            value = self.text(name)
             mapping = self.spec.codes.get(name)
             if mapping:
                 whens = " ".join(f"WHEN {self._bind(k)} THEN {self._bind(v)}" for k, v in mapping.items())
@@ -128,11 +148,11 @@ class _Sql:
             return f"CASE lower({value}) WHEN 'true' THEN true WHEN 'false' THEN false END"
         return value
 
-    def reason(self, row_error: bool) -> str:
+    def reason(self) -> str:
         """First problem of a row, or NULL. Order: unreadable, missing value, bad type, wrong
         force, duplicate key."""
         kind = self.spec.kind
-        cases = ["WHEN _row_error IS NOT NULL THEN _row_error"] if row_error else []
+        cases = ["WHEN _row_error IS NOT NULL THEN _row_error"]
         for column in kind.columns:
             if column.name not in self.present:
                 continue
@@ -157,8 +177,9 @@ class _Sql:
             return "CASE " + " ".join(cases) + " END" if cases else "CAST(NULL AS VARCHAR)"
         keys = [self.raw(k) for k in kind.file_key]
         key_text = " || '/' || ".join(f"coalesce({k}, '')" for k in keys)
-        # Duplicates are judged within a file: rows of two files are two versions.
-        partition = ", ".join(["_file_no", *keys])
+        # Duplicates are judged within a file (rows of two files are two versions), among rows
+        # that could be read: an unreadable row does not make a later one a repeat.
+        partition = ", ".join(["_file_no", "_row_error IS NULL", *keys])
         cases.append(
             f"WHEN row_number() OVER (PARTITION BY {partition} ORDER BY _source_row) > 1 "
             f"THEN 'duplicate key {'/'.join(kind.file_key)}=' || {key_text} || ' (first at row ' "
@@ -167,18 +188,30 @@ class _Sql:
         return "CASE " + " ".join(cases) + " END"
 
 
-def _redact_line(line: str, header: list[str], spec: ReadSpec) -> str:
-    """A rejected line with its personal fields blanked (positions from the header)."""
-    personal_sources = {spec.columns[c] for c in spec.personal}
-    personal = {i for i, name in enumerate(header) if name in personal_sources}
-    if not personal or spec.format != "csv":
-        return line if not personal else "<line withheld: it may hold personal data>"
-    fields = next(csv.reader([line], delimiter=spec.delimiter, quotechar=spec.quote), [])
-    out = io.StringIO()
-    csv.writer(out, delimiter=spec.delimiter, quotechar=spec.quote, lineterminator="").writerow(
-        ["<redacted>" if i in personal and f else f for i, f in enumerate(fields)]
-    )
-    return out.getvalue()
+def _free_text_masking(sql: _Sql, trimmed: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The row's own personal values in its free text become their pseudonyms (pseudonymise.py
+    says which). Returns the `_checked` columns finding the rows that hold one (one pass, the
+    text lower-cased once) and the UPDATEs then rewriting those rows only, value by value: the
+    other rows never pay for a regular expression. `trimmed`: personal column -> `_checked`
+    column of its trimmed value."""
+    kind = sql.spec.kind
+    finds, masks = [], []
+    for text, names in FREE_TEXT.get(kind.name, {}).items():
+        names = [name for name in names if name in trimmed]
+        if text not in sql.present or text in sql.spec.personal or not names:
+            continue
+        target, holds = qident("_t_" + text), qident("_holds_own_" + text)
+        found = " OR ".join(holds_sql(sql.typed(kind.column(text)), sql.raw(name)) for name in names)
+        finds.append(f"({found}) AS {holds}")
+        masks += [f"UPDATE _checked SET {target} = {mask_sql(target, name, trimmed[name])} "
+                  f"WHERE {holds} AND {holds_sql(target, trimmed[name])}" for name in names]
+    return finds, masks
+
+
+def _error_text(exc: duckdb.Error) -> str:
+    """DuckDB's message without what it quotes (a value, a line of the file)."""
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return re.sub(r"'[^']*'|\"[^\"]*\"", "'...'", first)
 
 
 def _execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> int | None:
@@ -320,30 +353,41 @@ class FileLoader:
         started = _utcnow()
         (load_id,) = self._next_load_ids(1)
         pending = _Pending(file, sha256, replaces_previous, load_id, started)
+        twin = self.con.execute(
+            "SELECT file_path FROM ops.load_log WHERE file_sha256 = ? AND kind = ? "
+            "AND status = 'loaded' AND rows_read > 0 ORDER BY load_id LIMIT 1",
+            [sha256, file.kind.name],
+        ).fetchall()  # (fetchall: DuckDB 2.0 refuses a DataFrame scan while a result is open)
+        try:
+            # Staged before the transaction: a DuckDB read error would abort it, and the
+            # reader answers such an error by reading the file exactly instead.
+            staged = None if twin else self._stage(file)
+        except FileRejected as exc:
+            return self._reject(pending, str(exc))
+        except duckdb.Error as exc:
+            return self._reject(pending, "cannot be read: " + _error_text(exc))
         self.con.execute("BEGIN")
         try:
-            twin = self.con.execute(
-                "SELECT file_path FROM ops.load_log WHERE file_sha256 = ? AND kind = ? "
-                "AND status = 'loaded' AND rows_read > 0 ORDER BY load_id LIMIT 1",
-                [sha256, file.kind.name],
-            ).fetchall()  # (fetchall: DuckDB 2.0 refuses a DataFrame scan while a result is open)
-            twin = twin[0] if twin else None
             if twin:
-                outcome = FileLoad(file, "skipped", load_id, message=f"identical to {twin[0]}, already loaded")
+                outcome = FileLoad(file, "skipped", load_id, message=f"identical to {twin[0][0]}, already loaded")
             else:
-                outcome = self._load_rows(pending)
+                outcome = self._load_rows(pending, staged)
             self._log([(outcome, pending)])
             self.con.execute("COMMIT")
             return outcome
-        except FileRejected as exc:
-            self.con.execute("ROLLBACK")
-            message = str(exc)
         except duckdb.Error as exc:
             self.con.execute("ROLLBACK")
-            message = "cannot be read: " + str(exc).splitlines()[0]
-        if replaces_previous:
+            return self._reject(pending, "cannot be read: " + _error_text(exc))
+
+    def _stage(self, file: LandingFile) -> Staged:
+        header = read_header(file)
+        _check_header(file.spec, header)
+        return stage(self.con, file, header)
+
+    def _reject(self, pending: _Pending, message: str) -> FileLoad:
+        if pending.replaces_previous:
             message += "; the previously loaded version is kept"
-        outcome = FileLoad(file, "rejected", load_id, message=message)
+        outcome = FileLoad(pending.file, "rejected", pending.load_id, message=message)
         self.con.execute("BEGIN")
         self._log([(outcome, pending)])
         self.con.execute("COMMIT")
@@ -394,7 +438,7 @@ class FileLoader:
 
     def _load_batch(self, files: list[tuple[LandingFile, str, bool]], header: list[str]) -> list[FileLoad] | None:
         """Load files of one shape in one read and one transaction; None (nothing written)
-        when DuckDB finds a row it cannot parse, so the caller loads them one by one."""
+        when a file needs more than DuckDB's read (readers.py), so the caller splits the batch."""
         started = _utcnow()
         ids = self._next_load_ids(len(files))
         pendings = [_Pending(f, sha, replaces, load_id, started)
@@ -402,8 +446,7 @@ class FileLoader:
         read_paths = [str(p.file.path) for p in pendings]
         self.con.execute("BEGIN")
         try:
-            staged = stage_batch(self.con, pendings[0].file.spec, read_paths, header)
-            if staged.rejects:
+            if not stage_batch(self.con, pendings[0].file.spec, read_paths, header):
                 self.con.execute("ROLLBACK")
                 return None
             self._files_table(pendings, read_paths)
@@ -422,41 +465,14 @@ class FileLoader:
             self.con.execute("ROLLBACK")
             return None
 
-    def _load_rows(self, pending: _Pending) -> FileLoad:
-        file, con = pending.file, self.con
-        spec = file.spec
-        header = read_header(file)
-        _check_header(spec, header)
-        staged = stage(con, file, header)
-        if staged.rejects:
-            # DuckDB skips rejected rows, so map the parsed rows back to record numbers.
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE _rowmap AS SELECT r AS _source_row, "
-                "row_number() OVER (ORDER BY r) AS _rn FROM range(1, ? + 1) t(r) "
-                "WHERE r NOT IN (SELECT line - 1 FROM temp._rejects)",
-                [staged.rows_read],
-            )
-            source = "(SELECT *, 0 AS _file_no FROM _landing JOIN _rowmap USING (_rn))"
-        else:
-            source = "(SELECT *, 0 AS _file_no, _rn AS _source_row FROM _landing)"
+    def _load_rows(self, pending: _Pending, staged: Staged) -> FileLoad:
         self._files_table([pending])
-        counts = self._insert_rows([pending], header, source)
-        _, loaded = counts.get(0, (0, 0))
-        quarantined = staged.parsed_rows - loaded
-        if staged.rejects:
-            con.executemany(
-                "INSERT INTO ops.quarantine VALUES (?, ?, ?, ?, ?)",
-                [
-                    [pending.load_id, file.relative_path, row, _redact_line(line or "", header, spec),
-                     f"unreadable row ({error_type.lower()}): {message}"]
-                    for row, error_type, message, line in staged.rejects
-                ],
-            )
-        quarantined += len(staged.rejects)
-        if loaded + quarantined != staged.rows_read:  # a bug, never a data problem: fail loudly
-            raise AssertionError(f"{file.relative_path}: {staged.rows_read} read != {loaded} + {quarantined}")
+        source = "(SELECT *, 0 AS _file_no, _rn AS _source_row FROM _landing)"
+        read, loaded = self._insert_rows([pending], staged.header, source).get(0, (0, 0))
+        if read != staged.rows_read:  # a bug, never a data problem: fail loudly
+            raise AssertionError(f"{pending.file.relative_path}: {staged.rows_read} staged != {read} checked")
         message = "replaces the previously loaded version" if pending.replaces_previous else None
-        return FileLoad(file, "loaded", pending.load_id, staged.rows_read, loaded, quarantined, message)
+        return FileLoad(pending.file, "loaded", pending.load_id, read, loaded, read - loaded, message)
 
     def _insert_rows(self, pendings: list[_Pending], header: list[str], source: str) -> dict[int, tuple[int, int]]:
         """Check the staged rows of `source` (with `_file_no`, `_source_row`), replace earlier
@@ -466,24 +482,38 @@ class FileLoader:
         file = pendings[0].file
         kind, spec = file.kind, file.spec
         sql = _Sql(spec, header)
-        checked = ", ".join(
-            f"{sql.typed(c)} AS {qident('_t_' + c.name)}" for c in kind.columns if c.name not in spec.personal
-        )
-        reason = sql.reason(row_error=spec.format == "jsonl")
+        personal = [c.name for c in kind.columns if c.name in spec.personal and c.name in sql.present]
+        # Personal values are trimmed once, here, for the pseudonyms and the free-text search.
+        trimmed = {name: qident("_v_" + name) for name in personal}
+        checked = [f"{sql.typed(c)} AS {qident('_t_' + c.name)}" for c in kind.columns if c.name not in spec.personal]
+        checked += [f"{sql.raw(name)} AS {trimmed[name]}" for name in personal]
+        finds, masks = _free_text_masking(sql, trimmed)
+        checked += finds
+        reason = sql.reason()
         # Pseudonyms are computed in the final projections only (the HMAC is the costliest
         # expression of the load), so each personal value is hashed once.
-        values = [sql.typed(c) if c.name in spec.personal else qident("_t_" + c.name) for c in kind.columns]
-        # The quarantined record keeps every value under its canonical name, personal ones
-        # as their pseudonyms.
+        pseudonyms = {name: hmac_sql(trimmed[name]) for name in personal}
+        values = [pseudonyms.get(c.name, "CAST(NULL AS VARCHAR)") if c.name in spec.personal
+                  else qident("_t_" + c.name) for c in kind.columns]
+        # The quarantined record keeps every value under its canonical name, personal ones as
+        # their pseudonyms, free text masked; a row that does not split into the header's
+        # fields keeps only its field count and the keyed hash of its line.
         record = ", ".join(
-            f"'{c.name}', " + (sql.typed(c) if c.name in spec.personal else qident(sql.present[c.name]))
+            f"'{c.name}', " + (pseudonyms[c.name] if c.name in spec.personal
+                               else qident("_t_" + c.name) if c.name in FREE_TEXT.get(kind.name, {})
+                               else sql.text(c.name))
             for c in kind.columns
             if c.name in sql.present
         )
+        record = (f"CASE WHEN _line IS NOT NULL THEN json_object('fields', _fields, 'line_hmac', "
+                  f"{line_hmac_sql('_line')}) ELSE json_object({record}) END")
         extra_cols = [name for name, _ in path_columns(kind)]
         params = {**sql.params, "ipad": self.ipad, "opad": self.opad, "loaded_at": _utcnow()}
         _execute(con, f"CREATE OR REPLACE TEMP TABLE _checked AS SELECT s.*, f.* EXCLUDE (_file_no), "
-                      f"{checked}, {reason} AS _reason FROM {source} s JOIN _files f USING (_file_no)", params)
+                      f"{', '.join(checked)}, {reason} AS _reason FROM {source} s JOIN _files f USING (_file_no)",
+                 params)
+        for mask in masks:
+            _execute(con, mask, params)
 
         table = raw_table(kind)
         con.execute(f"DELETE FROM {table} WHERE _source_file IN (SELECT _file_path FROM _files WHERE _replaces)")
@@ -498,7 +528,7 @@ class FileLoader:
         _execute(
             con,
             "INSERT INTO ops.quarantine SELECT _load_id, _file_path, _source_row, "
-            f"CAST(json_object({record}) AS VARCHAR), _reason FROM _checked WHERE _reason IS NOT NULL",
+            f"CAST({record} AS VARCHAR), _reason FROM _checked WHERE _reason IS NOT NULL",
             params,
         )
         rows = con.execute(

@@ -119,7 +119,7 @@ def test_files_are_read_with_the_version_in_force_on_their_export_date(tmp_path)
     [
         (b"Ref|Result|Who\nT-1|CR|x\n", "testshire.yaml (version from 2014-01-01): missing required column(s) When"),
         (b"Ref|When|Who\nT-1|06/01/2014 10:00|x\n", "missing mapped column(s) Result (closing_code)"),
-        (b"Ref|When|Result|Who|Shoe size\nT-1|06/01/2014 10:00|CR|x|9\n", "unexpected column(s) Shoe size"),
+        (b"Ref|When|Result|Who|Shoe size\nT-1|06/01/2014 10:00|CR|x|9\n", "unexpected column(s) at field(s) 5 of 5"),
     ],
 )
 def test_a_file_that_does_not_match_its_contract_is_rejected_naming_contract_file_and_column(tmp_path, content, message):
