@@ -158,7 +158,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from orchestration.run import run_nightly
 
-    outcome = run_nightly(settings, full_refresh=args.full_refresh, progress=print)
+    outcome = run_nightly(settings, full_refresh=args.full_refresh, progress=print,
+                          command="cdi run" + (" --full-refresh" if args.full_refresh else ""))
     print(outcome.report())
     return 0 if outcome.success else 1
 
@@ -181,7 +182,9 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     outcome = run_nightly(settings, dates=(args.start, args.to), forces=args.force,
-                          full_refresh=args.full_refresh, progress=print)
+                          full_refresh=args.full_refresh, progress=print,
+                          command=f"cdi backfill --from {args.start} --to {args.to}"
+                                  + "".join(f" --force {force}" for force in args.force or ()))
     print(outcome.report())
     print(f"Backfill {args.start} .. {args.to}: {sum(p.partition_count for p in outcome.plans)} force-day "
           f"partitions in {len(outcome.plans)} run(s), {time.perf_counter() - started:.1f}s")
@@ -258,6 +261,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cdi {args.command}: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - the last line of defence: say what failed
+        run = sys.modules.get("orchestration.run")  # imported by the commands that run the job
+        if run is not None and isinstance(exc, run.WarehouseBusy):  # another run holds the warehouse
+            print(f"cdi {args.command}: {exc}", file=sys.stderr)
+            return run.EXIT_WAREHOUSE_BUSY
         if os.environ.get("CDI_DEBUG"):
             raise
         print(f"cdi {args.command} failed: {type(exc).__name__}: {exc}\n"

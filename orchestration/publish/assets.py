@@ -23,18 +23,25 @@ def build_publish_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
         group_name="publish",
         pool=WAREHOUSE_POOL,
         kinds={"duckdb", "parquet"},
-        description="Read-only snapshot of the warehouse (atomic swap) and Parquet of every mart.",
+        description="Read-only snapshot of the warehouse and Parquet of every mart, one night at a time "
+                    "(written under nights/, handed over by one atomic swap of the `current` link).",
     )
     def published_warehouse(
         context: AssetExecutionContext, warehouse: DuckDBResource, pipeline: PipelineSettings
     ) -> MaterializeResult:
+        context.log.info(f"publishing {warehouse.database} into {pipeline.published_path}: "
+                         "tonight's files in a new folder under nights/, then one swap of `current`")
         result = publish(Path(warehouse.database), pipeline.published_path)
         steps = ", ".join(f"{step} {value:.1f} s" for step, value in result.seconds.items())
+        if result.leftovers_removed:
+            context.log.warning(f"removed what an interrupted publish left in {pipeline.published_path}: "
+                                + ", ".join(result.leftovers_removed))
         if result.compacted_from:
             context.log.info(f"compacted the warehouse from {result.compacted_from / 1e6:.1f} MB: "
                              "more than a quarter of it was free space DuckDB keeps for later writes")
         context.log.info(f"published {result.warehouse} ({result.bytes / 1e6:.1f} MB), "
-                         f"{len(result.parquet_files)} Parquet files ({steps})")
+                         f"{len(result.parquet_files)} Parquet files, night {result.night.name}, "
+                         f"raw record of {result.quarantined_records_dropped} quarantined rows left out ({steps})")
         return MaterializeResult(
             metadata={
                 "path": MetadataValue.path(str(result.warehouse)),
@@ -42,6 +49,8 @@ def build_publish_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
                 "compacted_from_bytes": result.compacted_from or 0,
                 "seconds": MetadataValue.json(result.seconds),
                 "parquet_files": MetadataValue.json([p.name for p in result.parquet_files]),
+                "night": MetadataValue.path(str(result.night)),
+                "quarantined_records_dropped": result.quarantined_records_dropped,
             }
         )
 

@@ -1,9 +1,28 @@
-"""Snapshot swap: readers only ever see a complete night.
+"""Snapshot swap: readers only ever see one complete night, warehouse and Parquet together.
 
-The working warehouse is checkpointed and closed (one writer), copied to a temporary file
-beside the target, fsynced, and `os.replace`d onto `published/warehouse.duckdb`. A reader
-that already has the old file open keeps reading the old night; new connections see the
-new one. Parquet files are written to temporaries and replaced the same way.
+The published folder (readers' paths stay `published/warehouse.duckdb` and
+`published/parquet/<mart>.parquet`):
+
+    published/
+      warehouse.duckdb -> current/warehouse.duckdb
+      parquet          -> current/parquet
+      current          -> nights/<night>          the one pointer a publish swaps
+      previous         -> nights/<night before>   kept until the next publish starts (rollback)
+      nights/<night>/warehouse.duckdb
+      nights/<night>/parquet/<mart>.parquet
+      report.html, docs/, quality/               written by the steps after this one
+
+A publish writes the night into a new folder under `nights/` that no reader path leads to:
+the Parquet file of every mart, then a copy of the checkpointed and closed working warehouse
+(one writer), from which the raw quarantined records are dropped, fsynced. Then one
+`os.replace` of the `current` symlink hands readers the warehouse and every Parquet file of
+the new night at once: at every instant each reader path resolves into one night, and a crash
+leaves `current` on the old night or the new one, never between. A reader that already has a
+file open keeps reading it (the previous night stays on disk until the next publish starts);
+new opens see the new night. DuckDB resolves the links, so its catalog is still `warehouse`
+and a stray `.wal` of a read-write reader lands in the night's folder, not in the next one.
+A publish that was killed leaves at most a half-written night folder or a temporary link: the
+next publish removes them first (and the temporaries of the layout before `nights/`).
 
 DuckDB keeps the space of deleted or rewritten data inside the file for later writes and
 never gives it back, and the copy would carry it to readers every night. When a large part
@@ -28,6 +47,13 @@ from orchestration.settings import WAREHOUSE_STORAGE_VERSION, duckdb_memory_limi
 
 PUBLISHED_SCHEMAS = ("marts",)
 PUBLISHED_FILE = "warehouse.duckdb"
+PARQUET_DIR = "parquet"
+NIGHTS_DIR = "nights"
+CURRENT = "current"
+PREVIOUS = "previous"
+# What readers of the published copy get of ops.quarantine: load_id, file_path, source_row and
+# reason (the reconciliation figures); the quarantined record itself stays in the working file.
+QUARANTINE_RECORD = ("ops", "quarantine", "raw_record")
 # Compact before publishing when at least this much of the file is free space, and at least
 # this share of it: a night's deletes leave a few free blocks that the next night reuses.
 COMPACT_FREE_BYTES = 256 * 2**20
@@ -39,8 +65,11 @@ class PublishResult:
     warehouse: Path
     parquet_files: list[Path]
     bytes: int
-    seconds: dict[str, float] = field(default_factory=dict)  # open, parquet, checkpoint, [compact,] copy
+    seconds: dict[str, float] = field(default_factory=dict)  # open, parquet, checkpoint, [compact,] copy, scrub, swap
     compacted_from: int | None = None  # the working file's bytes before compaction, when compacted
+    night: Path | None = None  # the folder under nights/ that `current` now names
+    quarantined_records_dropped: int = 0  # ops.quarantine rows whose raw_record the copy does not carry
+    leftovers_removed: list[str] = field(default_factory=list)  # what a killed publish had left
 
 
 def _fsync_dir(path: Path) -> None:
@@ -51,12 +80,9 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _copy_durably(source: Path, target: Path) -> None:
-    # copyfile copies in the kernel (sendfile) where it can: a 5.8 GB warehouse in ~6 s
-    # against ~11 s through a Python buffer.
-    shutil.copyfile(source, target)
-    with target.open("rb+") as copied:
-        os.fsync(copied.fileno())
+def _fsync_file(path: Path) -> None:
+    with path.open("rb+") as written:
+        os.fsync(written.fileno())
 
 
 def free_space(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
@@ -97,11 +123,152 @@ def _literal(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
+def drop_quarantined_records(published_copy: Path) -> int:
+    """Drop `ops.quarantine.raw_record` from a (closed) copy of the warehouse; the rows it held.
+
+    Readers get each quarantined row's load, file, row number and reason, not the row itself
+    (~0.08 s on the sample, with 0 or 200,000 quarantined rows). DuckDB drops the column from
+    every query, but like every delete it leaves the bytes in the file's free blocks: a byte
+    search of the copy still finds all 1,000 dropped lines of a small quarantine (larger ones
+    are FSST-compressed, not erased). So the published file is only as clean as what the
+    working warehouse stores there: the loader keeps no clear personal value in a record."""
+    schema, table, column = QUARANTINE_RECORD
+    config = {"storage_compatibility_version": WAREHOUSE_STORAGE_VERSION, "memory_limit": duckdb_memory_limit()}
+    with duckdb.connect(str(published_copy), config=config) as con:
+        present = con.execute(
+            "SELECT count(*) FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = ? AND column_name = ?", [schema, table, column]).fetchone()[0]
+        if not present:
+            return 0
+        name = f"{qident(schema)}.{qident(table)}"
+        (rows,) = con.execute(f"SELECT count({qident(column)}) FROM {name}").fetchone()
+        con.execute(f"ALTER TABLE {name} DROP COLUMN {qident(column)}")
+        con.execute("CHECKPOINT")
+    return rows
+
+
+def _night_of(link: Path) -> Path | None:
+    """The night folder a `current`/`previous` link names (None: no such link, or a broken one)."""
+    if not link.is_symlink():
+        return None
+    target = Path(os.readlink(link))
+    if target.is_absolute() or target.parent != Path(NIGHTS_DIR) or target.name in ("", ".", ".."):
+        return None
+    night = link.parent / target
+    return night if night.is_dir() and not night.is_symlink() else None
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)
+
+
+def _point(link: Path, target: Path) -> None:
+    """Make `link` a symlink to the relative `target` with one atomic rename.
+
+    Only a real folder in its place (the layout before nights/, or a copy made by a tool that
+    followed the links) takes two renames: it is set aside first, then removed."""
+    if link.is_symlink() and Path(os.readlink(link)) == target:
+        return
+    pending = link.with_name(f".{link.name}.link.tmp")
+    _remove(pending)
+    os.symlink(target, pending)
+    if link.is_dir() and not link.is_symlink():
+        aside = link.with_name(f".{link.name}.old")
+        _remove(aside)
+        os.rename(link, aside)
+        os.replace(pending, link)
+        _remove(aside)
+    else:
+        os.replace(pending, link)
+
+
+def _new_night(published_dir: Path) -> Path:
+    """A new, empty folder under nights/, named by the time it was made (UTC, nanoseconds)."""
+    nights = published_dir / NIGHTS_DIR
+    nights.mkdir(exist_ok=True)
+    while True:
+        now = time.time_ns()
+        night = nights / (time.strftime("%Y%m%dT%H%M%S", time.gmtime(now // 10**9)) + f".{now % 10**9:09d}Z")
+        try:
+            night.mkdir()
+            return night
+        except FileExistsError:
+            continue
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or one without hard links
+        shutil.copyfile(source, target)
+        _fsync_file(target)
+
+
+def _adopt_folder(published_dir: Path) -> None:
+    """Bring a published folder without nights/ into the layout, keeping its night.
+
+    The night readers have (a regular warehouse.duckdb and a parquet/ folder) is hard-linked
+    into a night folder that `current` then names; `warehouse.duckdb` becomes a link to the
+    same file in one rename. The parquet folder is renamed aside before its link takes its
+    place, so for that moment, once, `parquet/` is missing (never from another night).
+    Idempotent: a publish killed half-way through this is finished by the next one."""
+    if _night_of(published_dir / CURRENT) is None:
+        warehouse = published_dir / PUBLISHED_FILE
+        if not warehouse.is_file():
+            return  # nothing published yet
+        night = _new_night(published_dir)
+        _link_or_copy(warehouse.resolve(), night / PUBLISHED_FILE)
+        (night / PARQUET_DIR).mkdir()
+        parquet = published_dir / PARQUET_DIR
+        if parquet.is_dir():
+            for path in sorted(parquet.glob("*.parquet")):
+                _link_or_copy(path.resolve(), night / PARQUET_DIR / path.name)
+        for folder in (night / PARQUET_DIR, night, night.parent):
+            _fsync_dir(folder)
+        _point(published_dir / CURRENT, night.relative_to(published_dir))
+    _point(published_dir / PUBLISHED_FILE, Path(CURRENT) / PUBLISHED_FILE)
+    _point(published_dir / PARQUET_DIR, Path(CURRENT) / PARQUET_DIR)
+
+
+def _remove_leftovers(published_dir: Path) -> list[str]:
+    """What a killed publish left, and the nights before the current one; the names of the
+    former removed (the previous night goes every night: no need to say so).
+
+    Temporaries (`.warehouse.duckdb.tmp` and `parquet/.<mart>.parquet.tmp` of the layout before
+    nights/, `.<link>.link.tmp`, `.<folder>.old`), a `.wal` beside the published link, and every
+    folder under nights/ but the current night's: a half-written night, and the previous night
+    (a reader that still has one of its files open keeps reading it)."""
+    candidates = [*published_dir.glob(".*.tmp"), *published_dir.glob(".*.old"),
+                  published_dir / f"{PUBLISHED_FILE}.wal"]
+    parquet = published_dir / PARQUET_DIR
+    if parquet.is_dir() and not parquet.is_symlink():
+        candidates += parquet.glob(".*.parquet.tmp")
+    current = _night_of(published_dir / CURRENT)
+    nights = published_dir / NIGHTS_DIR
+    if nights.is_dir():
+        candidates += [night for night in nights.iterdir() if current is None or night.name != current.name]
+    previous = _night_of(published_dir / PREVIOUS)
+    removed = []
+    for path in candidates:
+        if path.is_symlink() or path.exists():
+            _remove(path)
+            if path != previous:  # the night before the current one goes every night
+                removed.append(str(path.relative_to(published_dir)))
+    if (published_dir / PREVIOUS).is_symlink() and _night_of(published_dir / PREVIOUS) is None:
+        (published_dir / PREVIOUS).unlink()
+    return sorted(removed)
+
+
 def publish(warehouse: Path, published_dir: Path) -> PublishResult:
     published_dir.mkdir(parents=True, exist_ok=True)
-    parquet_dir = published_dir / "parquet"
-    parquet_dir.mkdir(exist_ok=True)
-    pending: list[tuple[Path, Path]] = []
+    _adopt_folder(published_dir)
+    leftovers = _remove_leftovers(published_dir)
+    night = _new_night(published_dir)
+    night_parquet = night / PARQUET_DIR
+    night_parquet.mkdir()
     seconds: dict[str, float] = {}
     lap = time.perf_counter()
 
@@ -118,11 +285,11 @@ def publish(warehouse: Path, published_dir: Path) -> PublishResult:
             "WHERE table_schema IN (SELECT unnest(?)) ORDER BY 1, 2",
             [list(PUBLISHED_SCHEMAS)],
         ).fetchall()
+        names = []
         for schema, table in tables:
-            final = parquet_dir / f"{table}.parquet"
-            tmp = parquet_dir / f".{table}.parquet.tmp"
-            con.execute(f"COPY (SELECT * FROM {qident(schema)}.{qident(table)}) TO ? (FORMAT parquet)", [str(tmp)])
-            pending.append((tmp, final))
+            path = night_parquet / f"{table}.parquet"
+            con.execute(f"COPY (SELECT * FROM {qident(schema)}.{qident(table)}) TO ? (FORMAT parquet)", [str(path)])
+            names.append(path.name)
         step_done("parquet")
         con.execute("CHECKPOINT")
         step_done("checkpoint")
@@ -133,23 +300,32 @@ def publish(warehouse: Path, published_dir: Path) -> PublishResult:
         compact(warehouse)
         compacted_from = total
         step_done("compact")
-    target = published_dir / PUBLISHED_FILE
-    tmp_db = published_dir / f".{PUBLISHED_FILE}.tmp"
-    _copy_durably(warehouse, tmp_db)
+    copy = night / PUBLISHED_FILE
+    # copyfile copies in the kernel (sendfile) where it can: a 5.8 GB warehouse in ~6 s
+    # against ~11 s through a Python buffer.
+    shutil.copyfile(warehouse, copy)
     step_done("copy")
-    # A .wal left beside the target would be replayed into the new file by the next opener.
-    target.with_name(target.name + ".wal").unlink(missing_ok=True)
-    os.replace(tmp_db, target)
-    for tmp, final in pending:
-        os.replace(tmp, final)
-    current = {final for _, final in pending}
-    for stale in parquet_dir.glob("*.parquet"):
-        if stale not in current:
-            stale.unlink()
-    _fsync_dir(parquet_dir)
+    dropped = drop_quarantined_records(copy)
+    step_done("scrub")
+    if copy.with_name(copy.name + ".wal").exists():
+        raise RuntimeError(f"{copy}.wal is left after a checkpoint: not publishing a night that needs it")
+    for path in (copy, *(night_parquet / name for name in names)):
+        _fsync_file(path)
+    for folder in (night_parquet, night, night.parent):
+        _fsync_dir(folder)
+    # The swap: one rename hands readers the new warehouse and all its Parquet files at once.
+    previous = _night_of(published_dir / CURRENT)
+    _point(published_dir / CURRENT, night.relative_to(published_dir))
+    if previous is not None:
+        _point(published_dir / PREVIOUS, previous.relative_to(published_dir))
+    _point(published_dir / PUBLISHED_FILE, Path(CURRENT) / PUBLISHED_FILE)  # no-ops after the first night
+    _point(published_dir / PARQUET_DIR, Path(CURRENT) / PARQUET_DIR)
     _fsync_dir(published_dir)
+    step_done("swap")
     # Only now are tonight's loads in readers' hands (see watermark.py); a crash before this
     # line makes the next night validate them again, never skip them.
     with duckdb.connect(str(warehouse)) as con:
         record_published(con, through)
-    return PublishResult(target, sorted(current), target.stat().st_size, seconds, compacted_from)
+    target = published_dir / PUBLISHED_FILE
+    return PublishResult(target, sorted(published_dir / PARQUET_DIR / name for name in names),
+                         target.stat().st_size, seconds, compacted_from, night, dropped, leftovers)
