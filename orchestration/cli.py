@@ -1,5 +1,5 @@
 """The `cdi` command: generate sample exports, prepare dbt, run the nightly pipeline or a
-backfill of force-day partitions, publish to PostgreSQL."""
+backfill of export dates, publish to PostgreSQL."""
 
 from __future__ import annotations
 
@@ -78,38 +78,19 @@ def _generate_national(args: argparse.Namespace) -> int:
     return 0
 
 
-def prepare_dbt() -> None:
-    """Write dbt's manifest (target/manifest.json) so the definitions can load."""
-    from dbt.cli.main import dbtRunner
-
-    Settings.from_env().export_to_env()  # profiles.yml reads CDI_WAREHOUSE, even to parse
-    result = dbtRunner().invoke(
-        ["parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
-    )
-    if not result.success:
-        raise SystemExit(f"dbt parse failed: {result.exception or 'see the messages above'}")
-
-
-def manifest_is_stale() -> bool:
-    """True when a dbt project file is newer than the manifest (or there is none)."""
-    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    if not manifest.exists():
-        return True
-    built = manifest.stat().st_mtime
-    sources = [p for folder in ("models", "macros", "seeds", "tests") for p in (DBT_PROJECT_DIR / folder).rglob("*")]
-    sources += [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
-    return any(p.is_file() and p.stat().st_mtime > built for p in sources)
-
-
 def _ensure_fresh_manifest() -> None:
+    from orchestration.transform.dbt_cli import manifest_is_stale, parse_project
+
     if manifest_is_stale():  # a run must never execute yesterday's dbt project
         print("dbt project changed since the manifest was written: parsing it again.")
-        prepare_dbt()
+        parse_project()
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
+    from orchestration.transform.dbt_cli import parse_project
+
     _apply_path_flags(args)
-    prepare_dbt()
+    parse_project()
     print(f"dbt manifest ready: {DBT_PROJECT_DIR / 'target' / 'manifest.json'}")
     return 0
 
@@ -186,18 +167,19 @@ def cmd_backfill(args: argparse.Namespace) -> int:
                           command=f"cdi backfill --from {args.start} --to {args.to}"
                                   + "".join(f" --force {force}" for force in args.force or ()))
     print(outcome.report())
-    print(f"Backfill {args.start} .. {args.to}: {sum(p.partition_count for p in outcome.plans)} force-day "
-          f"partitions in {len(outcome.plans)} run(s), {time.perf_counter() - started:.1f}s")
+    print(f"Backfill {outcome.plan}: {outcome.plan.partition_count} date partition(s) in one run, "
+          f"{time.perf_counter() - started:.1f}s")
     return 0 if outcome.success else 1
 
 
 def cmd_publish_postgres(args: argparse.Namespace) -> int:
     settings = _apply_path_flags(args)
     from orchestration.publish.postgres import publish_to_postgres
+    from orchestration.warehouse import PUBLISHED_FILE
 
     result = publish_to_postgres(settings.published_dir, args.dsn, schema=args.schema, reader_role=args.reader_role)
     rows = sum(result.tables.values())
-    print(f"Published {len(result.tables)} tables ({rows} rows) from {settings.published_dir / 'warehouse.duckdb'} "
+    print(f"Published {len(result.tables)} tables ({rows} rows) from {settings.published_dir / PUBLISHED_FILE} "
           f"into PostgreSQL schema {result.schema} in {result.seconds:.1f}s; read-only role: {result.reader_role}")
     return 0
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 
 from orchestration.quality.audit_status import HELD_BACK_SQL, describe_held_back
 from orchestration.settings import Settings
+from orchestration.warehouse import published_warehouse
 
 _RECORDING = """
 SELECT r.force_id, r.audit_id, r.crimes_reported, r.crimes_recorded, r.recording_rate,
@@ -29,12 +28,8 @@ def _pct(value: float | None) -> str:
     return "   n/a" if value is None else f"{100 * value:5.1f}%"
 
 
-def published_warehouse(settings: Settings) -> Path:
-    return settings.published_dir / "warehouse.duckdb"
-
-
 def headline(settings: Settings) -> str:
-    published = published_warehouse(settings)
+    published = published_warehouse(settings.published_dir)
     source = published if published.exists() else settings.warehouse
     if not source.exists():
         return "No warehouse yet: nothing to show."

@@ -1,12 +1,11 @@
-"""Start a run for a force-day as soon as its export has landed (and never twice for the
-same files).
+"""Start a run as soon as a force's export has landed (and never twice for the same files).
 
 Each tick lists `<landing>/<force>/<date>/` folders and fingerprints their files (name,
-size, modification time). A folder whose fingerprint is new, and whose files have not been
-touched for `CDI_LANDING_SETTLE_SECONDS` (a copy may still be in progress), gets one run of
-the nightly job for that partition. The run key holds the fingerprint, so Dagster itself
-also refuses a second run for the same files; a corrected file changes the fingerprint and
-starts a new run. Folders present when the sensor first ticks are history, for
+size, modification time). Folders whose fingerprint is new, and whose files have not been
+touched for `CDI_LANDING_SETTLE_SECONDS` (a copy may still be in progress), get one run of
+the nightly job per export date, for exactly those forces (run config). The run key holds
+the fingerprints, so Dagster itself also refuses a second run for the same files; a
+corrected file changes the fingerprint and starts a new run of that date for that force. Folders present when the sensor first ticks are history, for
 `cdi backfill`, not arrivals.
 """
 
@@ -18,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dagster import (
-    AddDynamicPartitionsRequest,
     DefaultSensorStatus,
     RunRequest,
     SensorEvaluationContext,
@@ -28,7 +26,7 @@ from dagster import (
 )
 
 from orchestration.jobs import TRIGGER_TAG, nightly_job
-from orchestration.partitions import FORCES, ForceDay, landing_force_days
+from orchestration.partitions import ForceDay, forces_op_config, landing_force_days
 from orchestration.settings import Settings
 
 ENV_SETTLE = "CDI_LANDING_SETTLE_SECONDS"
@@ -103,7 +101,8 @@ def changed_folders(landing_dir: Path, cursor: Cursor) -> list[FolderState]:
     name="landing_sensor",
     minimum_interval_seconds=60,
     default_status=DefaultSensorStatus.STOPPED,
-    description="One run per force-day folder when its files arrive or change in the landing folder.",
+    description="One run per export date whose force folders' files arrived or changed in the landing "
+    "folder, for those forces.",
 )
 def landing_sensor(context: SensorEvaluationContext):
     settings = Settings.from_env()
@@ -129,17 +128,22 @@ def landing_sensor(context: SensorEvaluationContext):
         waiting = f"; {len(changed)} folder(s) still being written" if changed else ""
         context.update_cursor(cursor.dump())
         return SkipReason(f"no new force-day export in {settings.landing_dir}{waiting}")
-    known = set(context.instance.get_dynamic_partitions(FORCES.name))
-    new_forces = sorted({state.day.force_id for state in ready} - known)
-    return SensorResult(
-        run_requests=[
-            RunRequest(
-                run_key=f"{state.day.key}:{state.fingerprint}",
-                partition_key=state.day.key,
-                tags={TRIGGER_TAG: "landing_sensor"},
-            )
-            for state in ready
-        ],
-        dynamic_partitions_requests=[AddDynamicPartitionsRequest(FORCES.name, new_forces)] if new_forces else [],
-        cursor=cursor.dump(),
-    )
+    return SensorResult(run_requests=run_requests(ready), cursor=cursor.dump())
+
+
+def run_requests(ready: list[FolderState]) -> list[RunRequest]:
+    """One run per export date, for the forces whose folders of that date changed."""
+    by_date: dict = {}
+    for state in sorted(ready, key=lambda state: state.day):
+        by_date.setdefault(state.day.export_date, []).append(state)
+    requests = []
+    for export_date, states in sorted(by_date.items()):
+        forces = [state.day.force_id for state in states]
+        digest = hashlib.sha256("".join(f"{state.day.key}:{state.fingerprint}\n" for state in states).encode())
+        requests.append(RunRequest(
+            run_key=f"{export_date.isoformat()}:{digest.hexdigest()[:16]}",
+            partition_key=export_date.isoformat(),
+            run_config={"ops": forces_op_config(forces)},
+            tags={TRIGGER_TAG: "landing_sensor", "cdi/forces": ",".join(forces)[:200]},
+        ))
+    return requests

@@ -1,19 +1,22 @@
-"""Force x export date: how nightly drops are partitioned in Dagster.
+"""Export dates: how nightly drops are partitioned in Dagster.
 
-One partition is one force's export for one day (`2014-03-02|kent`): the folder
-`<landing>/<force_id>/<YYYY-MM-DD>/`. Forces are a dynamic dimension, registered from the
-forces seed and from the force folders found in the landing folder, so a new force appears
-without a code change. Runs cover a rectangle of partitions (dates x a contiguous run of
-forces) in ONE run, so a backfill of a year does not start 16,000 runs.
+One partition is one export date (Europe/London): the folders `<landing>/<force>/<date>/` of
+every force for that day. Force is not a partition dimension: it is what a run loads within
+its dates, given as run config (`ForceSelection`, empty = every force with a folder). A
+corrected file for an old force-day re-runs that date for that force only, and the loader
+skips the files it already holds. Per-force visibility lives where it is known: the
+materialization metadata (files and rows per force), the `exports_on_time` check and
+`ops.load_log`. Force x day partitions cost ~223,000 keys per asset (44 forces x every day
+since 2013) and one materialization event per force-day; dates alone are ~5,100.
 
-Only the four nightly export tables are partitioned. Everything downstream (dbt models,
-their checks, publish, report, docs) is one warehouse-wide asset that reads whole tables:
-Dagster writes two events per asset per partition of a run (planned and materialized, ~4 ms
-each), so partitioning ~30 downstream assets too made a national year (43 forces x 365
-days) cost over a million events, ~70 minutes of bookkeeping. Their dependency on the
-partitioned tables is declared with `WHOLE_TABLE` so Dagster does not list every partition
-since 2013 (~220k keys, ~3.7 s each time) whenever a downstream step runs.
-Audit sheets and police.uk files are not nightly drops and are unpartitioned too.
+A run covers a range of dates in ONE run (single-run backfill policy), so a backfill of a
+year is one run, not 365. Only the four nightly export tables are partitioned. Everything
+downstream (dbt models, their checks, publish, report, docs) is one warehouse-wide asset
+that reads whole tables: Dagster writes events per asset per partition of a run, so
+partitioning ~30 downstream assets would multiply the bookkeeping by 30. Their dependency
+on the partitioned tables is declared with `WHOLE_TABLE` so Dagster does not list every
+date since 2013 whenever a downstream step runs. Audit sheets and police.uk files are not
+nightly drops and are unpartitioned too.
 """
 
 from __future__ import annotations
@@ -30,28 +33,35 @@ from dagster import (
     AssetKey,
     BackfillPolicy,
     BetaWarning,
-    PreviewWarning,
-    DagsterInstance,
+    Config,
     DailyPartitionsDefinition,
-    DynamicPartitionsDefinition,
-    MultiPartitionKey,
-    MultiPartitionsDefinition,
+    PreviewWarning,
     SpecificPartitionsPartitionMapping,
 )
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from pydantic import Field
 
 from orchestration.ingest.kinds import EXPORT_KINDS, ExportKind, Layout
-from orchestration.ingest.landing import DAYS_AHEAD, FIRST_EXPORT_DATE, TIMEZONE, force_day_folders
+from orchestration.ingest.landing import (
+    DAYS_AHEAD,
+    FIRST_EXPORT_DATE,
+    TIMEZONE,
+    export_date_range,
+    force_day_folders,
+)
 from orchestration.settings import DBT_PROJECT_DIR
 
-FORCES = DynamicPartitionsDefinition(name="force")
 # The export dates a landing folder may carry (landing.export_date_range): 2013-01-01 to
 # tomorrow. `end_offset` counts from the last complete day: 2 makes today and tomorrow
 # partitions too, so a folder the loader accepts always has a partition (Dagster refuses an
 # unknown single key).
 EXPORT_DATES = DailyPartitionsDefinition(start_date=FIRST_EXPORT_DATE.isoformat(), timezone=TIMEZONE,
                                          end_offset=DAYS_AHEAD + 1)
-FORCE_DAYS = MultiPartitionsDefinition({"date": EXPORT_DATES, "force": FORCES})
+
+# Dagster's run tags for a run of a range of partitions (its documented single-run backfill
+# tags) and for a run of one partition; spelled here rather than imported from dagster._core.
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+PARTITION_TAG = "dagster/partition"
 
 # Single-run backfills are "beta" in Dagster 1.13 but are what makes a year one run.
 warnings.filterwarnings("ignore", category=BetaWarning, message=".*backfill_policy.*")
@@ -61,9 +71,19 @@ warnings.filterwarnings("ignore", category=PreviewWarning, message=".*partitions
 SINGLE_RUN = BackfillPolicy.single_run()
 # How an unpartitioned (warehouse-wide) asset depends on a partitioned table: on the table as
 # it stands, not on a list of its partitions. Dagster's default (all partitions) would make
-# every downstream step enumerate ~220k force-day keys; with no listed partitions the edge
+# every downstream step enumerate every date since 2013; with no listed partitions the edge
 # stays in the lineage graph at no cost. Runs, not automation, decide when downstream runs.
 WHOLE_TABLE = SpecificPartitionsPartitionMapping([])
+
+
+class ForceSelection(Config):
+    """Run config of each export table: which forces' folders a run loads for its dates."""
+
+    forces: list[str] = Field(
+        default=[],
+        description="Force ids (police.uk, e.g. 'kent') whose folders to load for the run's export "
+        "dates; empty: every force with a folder for those dates.",
+    )
 
 
 def raw_asset_key(kind: ExportKind) -> AssetKey:
@@ -74,9 +94,12 @@ def is_partitioned(kind: ExportKind) -> bool:
     return kind.layout is Layout.FORCE_EXPORT
 
 
+PARTITIONED_KINDS = tuple(kind for kind in EXPORT_KINDS if is_partitioned(kind))
+
+
 def is_partitioned_key(key: AssetKey) -> bool:
-    """Only the raw tables of nightly exports are partitioned by force-day."""
-    return any(is_partitioned(kind) for kind in EXPORT_KINDS if raw_asset_key(kind) == key)
+    """Only the raw tables of nightly exports are partitioned by export date."""
+    return any(raw_asset_key(kind) == key for kind in PARTITIONED_KINDS)
 
 
 def dep_on(key: AssetKey) -> AssetDep:
@@ -84,22 +107,44 @@ def dep_on(key: AssetKey) -> AssetDep:
     return AssetDep(key, partition_mapping=WHOLE_TABLE if is_partitioned_key(key) else None)
 
 
+def forces_op_config(forces: Sequence[str]) -> dict:
+    """The `ops` part of the run config that limits a run to `forces` (each export table)."""
+    if not forces:
+        return {}
+    return {raw_asset_key(kind).to_python_identifier(): {"config": {"forces": sorted(set(forces))}}
+            for kind in PARTITIONED_KINDS}
+
+
+def date_tags(first: dt.date, last: dt.date) -> dict[str, str]:
+    """Run tags for the export dates first..last: one partition, or a range (one run)."""
+    if last < first:
+        raise ValueError(f"the last date {last} is before the first {first}")
+    if first == last:
+        return {PARTITION_TAG: first.isoformat()}
+    return {RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat()}
+
+
+def check_dates(first: dt.date, last: dt.date) -> None:
+    """Refuse dates that are no partition (ValueError, naming the range): before 2013 the run
+    would crash on an unknown key, far ahead it would plan thousands of empty partitions."""
+    low, high = export_date_range()
+    if last < first:
+        raise ValueError(f"the last export date {last} is before the first {first}")
+    if first < low or last > high:
+        raise ValueError(f"export dates {first} .. {last} are outside the partition range "
+                         f"{low} .. {high} (tomorrow, {TIMEZONE})")
+
 
 @dataclass(frozen=True, order=True)
 class ForceDay:
-    """One partition: a force's export for one day."""
+    """One force's export folder for one day."""
 
     export_date: dt.date
     force_id: str
 
     @property
     def key(self) -> str:
-        return str(MultiPartitionKey({"date": self.export_date.isoformat(), "force": self.force_id}))
-
-    @classmethod
-    def from_key(cls, key: str) -> "ForceDay":
-        dims = FORCE_DAYS.get_partition_key_from_str(key).keys_by_dimension
-        return cls(dt.date.fromisoformat(dims["date"]), dims["force"])
+        return f"{self.export_date.isoformat()}|{self.force_id}"
 
     def __str__(self) -> str:
         return f"{self.force_id} {self.export_date.isoformat()}"
@@ -111,58 +156,23 @@ def seed_forces() -> list[str]:
 
 
 def landing_force_days(landing_dir: Path) -> list[ForceDay]:
-    """The partitions the landing folder holds: its `<force>/<date>/` folders with a force id
-    and a date in the partition range (not symlinks), sorted by date then force.
+    """The `<force>/<date>/` folders of the landing folder with a force id and a date in the
+    partition range (not symlinks), sorted by date then force.
 
     Whatever else is there (`2014-13-45`, `latest`, a date before 2013 or after tomorrow, a
     force folder named `"kent"`, a symlink) is no partition, so it can neither crash planning
-    (a key before the start) nor stall it (2099: a run of ~100,000 partitions); the ingest
-    steps log each of its files in ops.load_log as rejected or ignored, with the reason.
+    (a key before the start) nor stall it (2099: ~27,000 empty partitions); the ingest steps
+    log each of its files in ops.load_log as rejected or ignored, with the reason.
     """
     return sorted(ForceDay(export_date, force_id) for force_id, export_date in force_day_folders(landing_dir))
 
 
-def known_forces(landing_dir: Path) -> list[str]:
-    """Forces with a folder in the landing folder (sorted), then the seed's other forces.
-
-    Registered in this order, the forces that actually send exports are contiguous in the
-    force dimension, so one run (a rectangle of partitions) covers them all.
-    """
-    landing = sorted({day.force_id for day in landing_force_days(landing_dir)})
-    return landing + [force for force in seed_forces() if force not in landing]
-
-
-def register_forces(instance: DagsterInstance, forces: Iterable[str]) -> list[str]:
-    """Add forces the instance does not know yet; returns the ones added."""
-    known = set(instance.get_dynamic_partitions(FORCES.name))
-    new = [force for force in dict.fromkeys(forces) if force not in known]
-    if new:
-        instance.add_dynamic_partitions(FORCES.name, new)
-    return new
-
-
-def range_tags(first: dt.date, last: dt.date, forces: Sequence[str]) -> dict[str, str]:
-    """Run tags for every partition with a date in [first, last] and a force from
-    forces[0] to forces[-1] in the instance's force order (a rectangle)."""
-    if last < first:
-        raise ValueError(f"the last date {last} is before the first {first}")
-    return {
-        ASSET_PARTITION_RANGE_START_TAG: ForceDay(first, forces[0]).key,
-        ASSET_PARTITION_RANGE_END_TAG: ForceDay(last, forces[-1]).key,
-    }
-
-
-def contiguous_runs(selected: Sequence[str], order: Sequence[str]) -> list[list[str]]:
-    """Split selected forces into runs that are contiguous in the instance's force order,
-    so each run is one rectangle of partitions (and no unselected force slips in)."""
-    position = {force: index for index, force in enumerate(order)}
-    unknown = [force for force in selected if force not in position]
+def check_forces(selected: Iterable[str], landing_dir: Path) -> list[str]:
+    """The selected forces, sorted; ValueError naming any that is neither in the forces seed
+    nor a folder of the landing folder (a typo would otherwise load nothing, silently)."""
+    known = set(seed_forces()) | {day.force_id for day in landing_force_days(landing_dir)}
+    selected = sorted(set(selected))
+    unknown = [force for force in selected if force not in known]
     if unknown:
         raise ValueError(f"unknown force(s): {', '.join(unknown)} (not in the forces seed or the landing folder)")
-    runs: list[list[str]] = []
-    for force in sorted(set(selected), key=position.__getitem__):
-        if runs and position[runs[-1][-1]] + 1 == position[force]:
-            runs[-1].append(force)
-        else:
-            runs.append([force])
-    return runs
+    return selected

@@ -7,11 +7,9 @@ from pathlib import Path
 from dagster import ConfigurableResource
 from dagster_duckdb import DuckDBResource
 
-from orchestration.settings import WAREHOUSE_STORAGE_VERSION, Settings, duckdb_memory_limit
-
-# Every step that writes the working warehouse runs in this pool (limit 1 in dagster.yaml):
-# DuckDB allows one read-write process, so parallel steps queue instead of failing.
-WAREHOUSE_POOL = "duckdb_warehouse"
+from orchestration.settings import Settings
+from orchestration.transform.dbt import dbt_resource
+from orchestration.warehouse import connection_config
 
 
 class PipelineSettings(ConfigurableResource):
@@ -31,13 +29,10 @@ class PipelineSettings(ConfigurableResource):
 
 
 def build_resources(settings: Settings) -> dict:
-    from orchestration.transform.dbt import dbt_resource
-
     return {
         "warehouse": DuckDBResource(
             database=str(settings.warehouse),
-            connection_config={"storage_compatibility_version": WAREHOUSE_STORAGE_VERSION,
-                               "memory_limit": duckdb_memory_limit()},
+            connection_config=connection_config(),
         ),
         "pipeline": PipelineSettings(
             landing_dir=str(settings.landing_dir),

@@ -1,9 +1,8 @@
 """Run the nightly job in this process and explain the outcome to a person.
 
-A run covers a rectangle of force-day partitions: export dates [first, last] x a block of
-forces contiguous in the instance's force order. `cdi run` takes every date in the landing
-folder; `cdi backfill` the dates and forces asked for; both split the forces into as few
-blocks as the order allows (usually one) and run the blocks one after the other.
+A run covers a range of export dates (partitions) in one run, for the forces named in its
+run config or for every force. `cdi run` takes every date in the landing folder, every
+force; `cdi backfill` the dates and forces asked for.
 
 One run at a time per warehouse, and a run that died gives back what it held:
 - `warehouse_lock` takes an exclusive `flock` on `<warehouse>.lock` for the whole command and
@@ -40,14 +39,13 @@ from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance, Dagst
 
 from orchestration.partitions import (
     TIMEZONE,
-    ForceDay,
-    contiguous_runs,
-    known_forces,
+    check_dates,
+    check_forces,
+    date_tags,
+    forces_op_config,
     landing_force_days,
-    range_tags,
-    register_forces,
 )
-from orchestration.resources import WAREHOUSE_POOL
+from orchestration.warehouse import WAREHOUSE_POOL
 from orchestration.settings import Settings, environment_variable
 
 log = logging.getLogger(__name__)
@@ -55,52 +53,46 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class RunPlan:
-    """One run: export dates first..last for a block of forces (contiguous in the instance)."""
+    """One run: export dates first..last, of the given forces (none given: every force)."""
 
     first: dt.date
     last: dt.date
-    forces: tuple[str, ...]
+    forces: tuple[str, ...] = ()
 
     @property
     def partition_count(self) -> int:
-        return ((self.last - self.first).days + 1) * len(self.forces)
+        return (self.last - self.first).days + 1
 
     def tags(self) -> dict[str, str]:
-        if self.partition_count == 1:
-            return {}
-        return range_tags(self.first, self.last, self.forces)
+        return {} if self.partition_count == 1 else date_tags(self.first, self.last)
 
     @property
     def partition_key(self) -> str | None:
-        return ForceDay(self.first, self.forces[0]).key if self.partition_count == 1 else None
+        return self.first.isoformat() if self.partition_count == 1 else None
+
+    def ops_config(self) -> dict:
+        return forces_op_config(self.forces)
 
     def __str__(self) -> str:
-        forces = self.forces[0] if len(self.forces) == 1 else f"{self.forces[0]} .. {self.forces[-1]} ({len(self.forces)} forces)"
         dates = str(self.first) if self.first == self.last else f"{self.first} .. {self.last}"
-        return f"{dates} x {forces}"
+        if not self.forces:
+            return f"{dates}, every force"
+        forces = ", ".join(self.forces) if len(self.forces) <= 3 else f"{len(self.forces)} forces"
+        return f"{dates}, {forces}"
 
 
 @dataclass
 class RunOutcome:
     success: bool
     run_id: str
+    plan: RunPlan
     materialized: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    plans: list[RunPlan] = field(default_factory=list)
-    run_ids: list[str] = field(default_factory=list)
-
-    def merge(self, other: "RunOutcome") -> None:
-        self.success = self.success and other.success
-        self.run_id = other.run_id
-        self.run_ids.append(other.run_id)
-        for name in ("materialized", "failures", "warnings", "notes", "plans"):
-            getattr(self, name).extend(getattr(other, name))
 
     def report(self) -> str:
-        runs = ", ".join(f"{run_id} ({plan})" for run_id, plan in zip(self.run_ids, self.plans))
-        lines = [f"Run {runs}: {'SUCCEEDED' if self.success else 'FAILED'} "
+        lines = [f"Run {self.run_id} ({self.plan}): {'SUCCEEDED' if self.success else 'FAILED'} "
                  f"({len(set(self.materialized))} assets materialized)"]
         lines += [f"  FAILED  {line}" for line in self.failures]
         lines += [f"  WARNING {line}" for line in self.warnings]
@@ -378,25 +370,19 @@ def yesterday(now: dt.datetime | None = None) -> dt.date:
     return now.astimezone(ZoneInfo(TIMEZONE)).date() - dt.timedelta(days=1)
 
 
-def plan_runs(
+def plan_run(
     settings: Settings,
-    instance: DagsterInstance,
     dates: tuple[dt.date, dt.date] | None = None,
     forces: Sequence[str] | None = None,
-) -> list[RunPlan]:
-    """Register the forces, then cut the request into rectangles of partitions.
-
-    Without dates: every export date found in the landing folder (yesterday if none).
-    Without forces: the forces with a folder in the landing folder (all known if none).
-    """
-    register_forces(instance, known_forces(settings.landing_dir))
-    order = instance.get_dynamic_partitions("force")
-    days = landing_force_days(settings.landing_dir)
+) -> RunPlan:
+    """The one run a request makes: its dates (without: every export date found in the landing
+    folder, yesterday if none) and forces (without: every force). ValueError for a date
+    outside the partition range or a force nobody knows."""
     if dates is None:
+        days = landing_force_days(settings.landing_dir)
         dates = (days[0].export_date, days[-1].export_date) if days else (yesterday(),) * 2
-    if not forces:
-        forces = sorted({day.force_id for day in days}) or order
-    return [RunPlan(dates[0], dates[1], tuple(block)) for block in contiguous_runs(forces, order)]
+    check_dates(*dates)
+    return RunPlan(dates[0], dates[1], tuple(check_forces(forces, settings.landing_dir)) if forces else ())
 
 
 def _describe_check(evaluation) -> str:
@@ -424,39 +410,33 @@ def run_nightly(
     progress: Callable[[str], None] | None = None,
     command: str = "cdi run",
 ) -> RunOutcome:
-    """Run the nightly job over the requested partitions, one run per block of forces.
+    """Run the nightly job over the requested export dates and forces, in one run.
 
-    Holds the warehouse for the whole command (`WarehouseBusy` when another process does),
-    first releases what dead runs of the instance held, and stops at the first failed run:
-    later blocks would publish over a failed night.
+    Holds the warehouse for the whole command (`WarehouseBusy` when another process does) and
+    first releases what dead runs of the instance held.
     """
     from orchestration.headline import headline
 
+    plan = plan_run(settings, dates, forces)  # a bad request stops before anything is touched
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     say = progress or log.warning
     with warehouse_lock(settings.warehouse, command) as lock, open_instance(instance) as active:
         for line in release_dead_runs(active):
             say(line)
         wait_for_warehouse_file(settings.warehouse, say)
-        plans = plan_runs(settings, active, dates, forces)
-        outcome = RunOutcome(success=True, run_id="")
-        for number, plan in enumerate(plans, start=1):
-            if progress:
-                progress(f"run {number}/{len(plans)}: {plan} ({plan.partition_count} force-day partitions)")
-            run_id = str(uuid.uuid4())
-            lock.record_run(run_id, plan)
-            outcome.merge(_execute(settings, active, plan, full_refresh, run_id))
-            if not outcome.success:
-                break
+        if progress:
+            progress(f"run: export date(s) {plan} ({plan.partition_count} date partition(s))")
+        run_id = str(uuid.uuid4())
+        lock.record_run(run_id, plan)
+        outcome = _execute(settings, active, plan, full_refresh, run_id)
     outcome.notes.append(headline(settings))
     return outcome
 
 
-# Above this many force-days a run announces its planned materializations with one event per
-# asset (the partition range) instead of one per asset per partition: ~63k events (~4-10 ms
-# each) before a national year's first step. Dagster's price, from its own switch: partitions
+# Above this many export dates a run announces its planned materializations with one event per
+# asset (the partition range) instead of one per asset per partition (~4-10 ms each). Dagster's price, from its own switch: partitions
 # of a failed run show as missing, not failed (the run itself is failed, and cdi names why).
-ONE_PLANNED_EVENT_ABOVE = 1000
+ONE_PLANNED_EVENT_ABOVE = 31
 _PLANNED_SUBSET_ENV = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
 
 
@@ -471,9 +451,9 @@ def _execute(settings: Settings, instance: DagsterInstance, plan: RunPlan, full_
     from orchestration.definitions import build_definitions
 
     job = build_definitions(settings).resolve_job_def("nightly")
-    run_config: dict = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    run_config: dict = {"loggers": {"console": {"config": {"log_level": "INFO"}}}, "ops": plan.ops_config()}
     if full_refresh:
-        run_config["ops"] = {"dbt_models": {"config": {"full_refresh": True}}}
+        run_config["ops"]["dbt_models"] = {"config": {"full_refresh": True}}
     with _planned_events_in_one(plan):
         result = job.execute_in_process(
             instance=instance,
@@ -483,7 +463,7 @@ def _execute(settings: Settings, instance: DagsterInstance, plan: RunPlan, full_
             run_id=run_id,
             tags={**plan.tags(), **process_tags()},
         )
-    outcome = RunOutcome(success=result.success, run_id=result.run_id, plans=[plan])
+    outcome = RunOutcome(success=result.success, run_id=result.run_id, plan=plan)
     for event in result.all_events:
         if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
             outcome.materialized.append(event.asset_key.to_user_string())

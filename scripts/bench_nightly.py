@@ -103,7 +103,7 @@ def main() -> int:
     os.environ.pop("DAGSTER_HOME", None)  # a throwaway Dagster instance per run
     os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("CDI_PSEUDONYM_KEY", "bench-key")
-    from orchestration.cli import prepare_dbt
+    from orchestration.transform.dbt_cli import parse_project
     from orchestration.sample import generate
 
     work = Path(args.workdir)
@@ -121,7 +121,7 @@ def main() -> int:
         files, rows = summary.files_written, sum(summary.rows_per_kind.values())
         print(f"generated {files} files, {rows} rows, {args.days} days x 13 forces "
               f"in {time.perf_counter() - started:.0f} s", flush=True)
-        prepare_dbt()
+        parse_project()
         history = _load_history(landing, work / "history", tonight)
     if not (work / "history" / "published").exists():
         # Last night's run: what a real night starts from (published snapshot, report, docs).

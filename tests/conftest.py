@@ -30,9 +30,21 @@ def pytest_configure(config):
     os.environ.pop("DAGSTER_HOME", None)
     os.environ["DAGSTER_DISABLE_TELEMETRY"] = "1"
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
-    from orchestration.cli import prepare_dbt
+    from orchestration.transform.dbt_cli import parse_project
 
-    prepare_dbt()
+    parse_project()
+
+
+# Fixtures that run the real pipeline (or start a browser or a database server): a test using
+# one is end to end, left out of `make test-fast`. Modules that run it themselves say so with
+# `pytestmark = pytest.mark.e2e`.
+E2E_FIXTURES = {"nightly", "copy_of_night", "pipeline", "published_copy", "chromium", "postgres"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
 
 
 @contextmanager

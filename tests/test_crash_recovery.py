@@ -22,7 +22,7 @@ import duckdb
 import pytest
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 
-from orchestration.resources import WAREHOUSE_POOL
+from orchestration.warehouse import WAREHOUSE_POOL
 from orchestration.run import (
     EXIT_WAREHOUSE_BUSY,
     RUN_TAG_HOST,

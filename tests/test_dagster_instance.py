@@ -49,7 +49,7 @@ def test_a_partition_run_is_stored_in_postgres(dagster_home, postgres, tmp_path)
     landing = tmp_path / "landing"
     generate(landing, forces=[FORCE], days=5)
     day = landing_force_days(landing)[0].export_date
-    partition = f"{day.isoformat()}|{FORCE}"
+    partition = day.isoformat()
     workdir = tmp_path / "work"  # the warehouse and published folder
     workdir.mkdir()
 
@@ -77,6 +77,3 @@ def test_a_partition_run_is_stored_in_postgres(dagster_home, postgres, tmp_path)
             "AND dagster_event_type = 'ASSET_MATERIALIZATION'",
             [outcome.run_id, RAW_CRIMES.to_string()]).fetchall()
         assert materializations == [(partition,)]
-        forces = {row[0] for row in con.execute(
-            "SELECT partition FROM dynamic_partitions WHERE partitions_def_name = 'force'")}
-        assert FORCE in forces

@@ -1,4 +1,4 @@
-"""The 02:00 schedule asks for yesterday's partitions of every force; its run loads them."""
+"""The 02:00 schedule asks for yesterday's partition (every force); its run loads them."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo
@@ -19,13 +19,11 @@ def test_the_schedule_runs_the_previous_days_partitions_of_every_force(small_lan
         assert isinstance(request, RunRequest)
         assert request.run_key == "nightly-2014-01-08"
         assert request.tags[TRIGGER_TAG] == "schedule"
-        forces = instance.get_dynamic_partitions("force")
-        assert forces[:2] == ["essex", "kent"] and len(forces) == 44  # landing forces, then the seed's
-        assert request.partition_key_range.start == "2014-01-08|essex"
-        assert request.partition_key_range.end == f"2014-01-08|{forces[-1]}"
+        assert request.partition_key == "2014-01-08" and not request.run_config  # every force
 
         job = build_definitions(settings).resolve_job_def("nightly")
-        result = job.execute_in_process(instance=instance, tags=request.tags, raise_on_error=False)
+        result = job.execute_in_process(instance=instance, tags=request.tags, partition_key=request.partition_key,
+                                        raise_on_error=False)
         assert result.success
         with duckdb.connect(str(settings.warehouse), read_only=True) as con:
             exported = con.execute(
@@ -33,9 +31,11 @@ def test_the_schedule_runs_the_previous_days_partitions_of_every_force(small_lan
                 "WHERE kind IN ('incidents', 'crimes', 'crime_decisions', 'disposals') ORDER BY 1"
             ).fetchall()
         assert exported == [("essex", "2014-01-08"), ("kent", "2014-01-08")]
-        materialized = instance.get_materialized_partitions(AssetKey(["raw", "crimes"]))
-        assert {"2014-01-08|essex", "2014-01-08|kent"} <= materialized
-        assert all(key.startswith("2014-01-08|") for key in materialized)
+        assert instance.get_materialized_partitions(AssetKey(["raw", "crimes"])) == {"2014-01-08"}
+        # Per-force figures live in the materialization's metadata.
+        event = instance.get_latest_materialization_event(AssetKey(["raw", "crimes"]))
+        per_force = event.asset_materialization.metadata["per_force"].value
+        assert sorted(per_force) == ["essex", "kent"] and per_force["kent"]["files_loaded"] == 1
 
         # Every asset shows its row count in the UI, dbt models included.
         with duckdb.connect(str(settings.warehouse), read_only=True) as con:

@@ -28,7 +28,13 @@ def _evaluate(instance, cursor):
     return requests, result, new_cursor
 
 
-def test_one_run_per_arrived_force_day_and_never_twice_for_the_same_files(sensor_env):
+def _forces(request: RunRequest) -> list[str]:
+    """The forces a request loads (the same list for each export table)."""
+    (forces,) = {tuple(op["config"]["forces"]) for op in request.run_config["ops"].values()}
+    return list(forces)
+
+
+def test_one_run_per_export_date_for_the_forces_that_arrived_never_twice_for_the_same_files(sensor_env):
     watched, sample = sensor_env
     shutil.copytree(sample / "kent" / "2014-01-06", watched / "kent" / "2014-01-06")
     with DagsterInstance.ephemeral() as instance:
@@ -39,22 +45,22 @@ def test_one_run_per_arrived_force_day_and_never_twice_for_the_same_files(sensor
 
         shutil.copytree(sample / "kent" / "2014-01-07", watched / "kent" / "2014-01-07")
         shutil.copytree(sample / "essex" / "2014-01-07", watched / "essex" / "2014-01-07")
+        shutil.copytree(sample / "kent" / "2014-01-08", watched / "kent" / "2014-01-08")
         requests, result, cursor = _evaluate(instance, cursor)
-        assert sorted(r.partition_key for r in requests) == ["2014-01-07|essex", "2014-01-07|kent"]
-        assert all(isinstance(r, RunRequest) and r.run_key.startswith(r.partition_key + ":") for r in requests)
-        added = [name for req in result.dynamic_partitions_requests for name in req.partition_keys]
-        assert sorted(added) == ["essex", "kent"]  # forces the instance did not know yet
+        assert [(r.partition_key, _forces(r)) for r in requests] == [
+            ("2014-01-07", ["essex", "kent"]), ("2014-01-08", ["kent"])]
+        assert all(r.run_key.startswith(r.partition_key + ":") for r in requests)
         first_keys = {r.run_key for r in requests}
 
         requests, result, cursor = _evaluate(instance, cursor)
         assert requests == [], "the same files must not start a second run"
 
-        # A corrected file for an old date: one new run for exactly that force-day.
+        # A corrected file for an old date: one new run of that date for that force only.
         crimes = next((watched / "kent" / "2014-01-07").glob("*CRIMES*"))
         time.sleep(0.01)
         crimes.write_bytes(crimes.read_bytes().rstrip(b"\r\n").rsplit(b"\n", 1)[0] + b"\n")
         requests, result, cursor = _evaluate(instance, cursor)
-        assert [r.partition_key for r in requests] == ["2014-01-07|kent"]
+        assert [(r.partition_key, _forces(r)) for r in requests] == [("2014-01-07", ["kent"])]
         assert requests[0].run_key not in first_keys
 
 
@@ -68,4 +74,4 @@ def test_folders_still_being_written_wait_for_the_settle_time(sensor_env, monkey
         assert requests == [] and "still being written" in result.skip_message
         monkeypatch.setenv(ENV_SETTLE, "0")
         requests, _, _ = _evaluate(instance, cursor)
-        assert [r.partition_key for r in requests] == ["2014-01-08|kent"]
+        assert [(r.partition_key, _forces(r)) for r in requests] == [("2014-01-08", ["kent"])]

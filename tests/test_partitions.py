@@ -1,4 +1,4 @@
-"""Force x export-date partitions: keys, registration order, rectangles of runs."""
+"""Export-date partitions: forces as run config, date tags, the range a landing folder may hold."""
 
 import datetime as dt
 import os
@@ -7,29 +7,28 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from dagster import DagsterInstance, partition_loading_context
+from dagster import partition_loading_context
 
 from orchestration.ingest.landing import export_date_range
 from orchestration.partitions import (
     EXPORT_DATES,
-    FORCE_DAYS,
+    PARTITIONED_KINDS,
     ForceDay,
-    contiguous_runs,
-    known_forces,
+    check_dates,
+    check_forces,
+    date_tags,
+    forces_op_config,
     landing_force_days,
-    range_tags,
-    register_forces,
-    seed_forces,
 )
-from orchestration.run import plan_runs
+from orchestration.run import plan_run
 from orchestration.settings import ENV_LANDING, Settings
 
 
-def test_a_partition_key_is_date_then_force_and_round_trips():
-    day = ForceDay(dt.date(2014, 1, 6), "kent")
-    assert day.key == "2014-01-06|kent"
-    assert ForceDay.from_key(day.key) == day
-    assert FORCE_DAYS.get_partitions_def_for_dimension("date").timezone == "Europe/London"
+def test_partitions_are_days_in_london_with_thousands_not_hundreds_of_thousands_of_keys():
+    assert EXPORT_DATES.timezone == "Europe/London"
+    with partition_loading_context(effective_dt=dt.datetime(2026, 11, 27, tzinfo=dt.UTC)):
+        # 2013-01-01 .. 2026-11-28: under Dagster's advice of at most 100,000 per asset.
+        assert EXPORT_DATES.get_num_partitions() == 5080
 
 
 def test_landing_folders_give_the_force_days(tmp_path: Path):
@@ -38,29 +37,35 @@ def test_landing_folders_give_the_force_days(tmp_path: Path):
         (tmp_path / folder).mkdir(parents=True)
     assert [str(day) for day in landing_force_days(tmp_path)] == [
         "essex 2014-01-06", "kent 2014-01-06", "kent 2014-01-07"]
+    assert ForceDay(dt.date(2014, 1, 6), "kent").key == "2014-01-06|kent"
 
 
-def test_landing_forces_come_first_so_one_rectangle_covers_them(tmp_path: Path):
-    for force in ("kent", "essex", "new-force"):
-        (tmp_path / force / "2014-01-06").mkdir(parents=True)
-    forces = known_forces(tmp_path)
-    assert forces[:3] == ["essex", "kent", "new-force"]
-    assert len(forces) == len(seed_forces()) + 1  # new-force is not in the seed
-    with DagsterInstance.ephemeral() as instance:
-        assert register_forces(instance, forces) == forces
-        assert register_forces(instance, ["kent", "surrey"]) == []  # nothing twice
-        order = instance.get_dynamic_partitions("force")
-    assert contiguous_runs(["kent", "essex"], order) == [["essex", "kent"]]
-    assert contiguous_runs(["new-force", "essex"], order) == [["essex"], ["new-force"]]
+def test_forces_are_run_config_of_each_export_table_and_unknown_ones_are_refused(tmp_path: Path):
+    (tmp_path / "new-force" / "2014-01-06").mkdir(parents=True)
+    assert forces_op_config([]) == {}  # every force
+    config = forces_op_config(["kent", "essex", "kent"])
+    assert set(config) == {f"raw__{kind.table}" for kind in PARTITIONED_KINDS} and len(config) == 4
+    assert {op["config"]["forces"] == ["essex", "kent"] for op in config.values()} == {True}
+    assert check_forces(["new-force", "kent"], tmp_path) == ["kent", "new-force"]  # a landing folder counts
     with pytest.raises(ValueError, match="unknown force.*atlantis"):
-        contiguous_runs(["atlantis"], order)
+        check_forces(["atlantis", "kent"], tmp_path)
 
 
-def test_range_tags_describe_a_rectangle():
-    tags = range_tags(dt.date(2014, 1, 6), dt.date(2014, 1, 8), ["essex", "kent"])
-    assert set(tags.values()) == {"2014-01-06|essex", "2014-01-08|kent"}
+def test_date_tags_name_one_partition_or_a_range():
+    assert date_tags(dt.date(2014, 1, 6), dt.date(2014, 1, 6)) == {"dagster/partition": "2014-01-06"}
+    assert date_tags(dt.date(2014, 1, 6), dt.date(2014, 1, 8)) == {
+        "dagster/asset_partition_range_start": "2014-01-06", "dagster/asset_partition_range_end": "2014-01-08"}
     with pytest.raises(ValueError, match="before"):
-        range_tags(dt.date(2014, 1, 8), dt.date(2014, 1, 6), ["kent"])
+        date_tags(dt.date(2014, 1, 8), dt.date(2014, 1, 6))
+
+
+def test_dates_outside_the_partition_range_are_refused_by_name():
+    first, last = export_date_range()
+    check_dates(first, last)
+    with pytest.raises(ValueError, match="2012-12-31 .. 2013-01-05 are outside the partition range 2013-01-01"):
+        check_dates(dt.date(2012, 12, 31), dt.date(2013, 1, 5))
+    with pytest.raises(ValueError, match="outside the partition range"):
+        check_dates(last, last + dt.timedelta(days=1))
 
 
 @pytest.mark.parametrize("utc", ["2026-06-30 22:59", "2026-06-30 23:00", "2026-01-15 23:59", "2026-01-16 00:00"])
@@ -75,7 +80,7 @@ def test_the_partitions_are_the_export_dates_a_landing_folder_may_carry(utc):
 
 
 def test_odd_folders_are_no_partitions_so_planning_neither_crashes_nor_stalls(tmp_path: Path, monkeypatch):
-    """Before 2013 the run crashed (no partition key); 2099 planned ~100,000 partitions."""
+    """Before 2013 the run crashed (no partition key); 2099 planned ~100,000 force-day partitions."""
     landing = tmp_path / "landing"
     tomorrow = export_date_range()[1]
     for folder in ("kent/2014-01-06", "essex/2014-01-07", f"kent/{tomorrow}", "kent/2012-12-31",
@@ -87,10 +92,9 @@ def test_odd_folders_are_no_partitions_so_planning_neither_crashes_nor_stalls(tm
     os.symlink(tmp_path / "outside", landing / "surrey")  # a symlinked force
     assert [str(day) for day in landing_force_days(landing)] == [
         "kent 2014-01-06", "essex 2014-01-07", f"kent {tomorrow}"]
-    assert known_forces(landing)[:2] == ["essex", "kent"]
 
     shutil.rmtree(landing / "kent" / tomorrow.isoformat())
     monkeypatch.setenv(ENV_LANDING, str(landing))
-    with DagsterInstance.ephemeral() as instance:
-        (plan,) = plan_runs(Settings.from_env(), instance)
-    assert (plan.first, plan.last, plan.forces) == (dt.date(2014, 1, 6), dt.date(2014, 1, 7), ("essex", "kent"))
+    plan = plan_run(Settings.from_env())
+    assert (plan.first, plan.last, plan.forces) == (dt.date(2014, 1, 6), dt.date(2014, 1, 7), ())
+    assert str(plan) == "2014-01-06 .. 2014-01-07, every force"

@@ -1,12 +1,13 @@
 """One Dagster asset per export kind: landing files -> `raw.<table>`.
 
-Nightly force exports are partitioned by force x export date (`orchestration.partitions`);
-a run of a range of partitions loads their folders only, in one step (single-run backfill
-policy: a year of history is one run, not thousands). Audit sheets and police.uk files are
+Nightly force exports are partitioned by export date (`orchestration.partitions`); a run of
+a range of dates loads their folders (of the forces its config names, else every force) in
+one step (single-run backfill policy: a year of history is one run, not hundreds). Audit sheets and police.uk files are
 not nightly drops: their assets load whatever new file the landing folder holds.
 """
 
 import datetime as dt
+from pathlib import Path
 
 from dagster import (
     AssetCheckResult,
@@ -14,6 +15,7 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetsDefinition,
+    Failure,
     FreshnessPolicy,
     MaterializeResult,
     MetadataValue,
@@ -24,9 +26,18 @@ from dagster_duckdb import DuckDBResource
 from orchestration.ingest.batch import load_kind
 from orchestration.ingest.kinds import EXPORT_KINDS, ExportKind
 from orchestration.ingest import freshness
-from orchestration.partitions import FORCE_DAYS, SINGLE_RUN, ForceDay, is_partitioned, raw_asset_key
+from orchestration.partitions import (
+    EXPORT_DATES,
+    SINGLE_RUN,
+    ForceSelection,
+    check_forces,
+    is_partitioned,
+    landing_force_days,
+    raw_asset_key,
+)
 from orchestration.quality.checks import run_suite, suite_check_specs, suites_on
-from orchestration.resources import WAREHOUSE_POOL, PipelineSettings
+from orchestration.resources import PipelineSettings
+from orchestration.warehouse import WAREHOUSE_POOL
 
 LANDING_CHECK = "landing_files_clean"
 PROGRESS_EVERY_SECONDS = 5.0
@@ -39,10 +50,44 @@ LISTED_FILES, NAMED_FILES = 100, 10
 NIGHTLY_FRESHNESS = FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=36), warn_window=dt.timedelta(hours=26))
 
 
-def _partitions(context: AssetExecutionContext) -> list[ForceDay] | None:
+def _dates(context: AssetExecutionContext) -> list[dt.date] | None:
     if not context.has_partition_key_range and not context.has_partition_key:
         return None
-    return sorted(ForceDay.from_key(key) for key in context.partition_keys)
+    return sorted(dt.date.fromisoformat(key) for key in context.partition_keys)
+
+
+def _force_days(context: AssetExecutionContext, landing: Path, forces: list[str]) -> set[tuple[str, dt.date]] | None:
+    """The (force, date) folders this run loads: its dates x the forces of its config (every
+    force when none is named); None for a run without partitions (every folder)."""
+    dates = _dates(context)
+    if dates is None:
+        return None
+    try:
+        selected = set(check_forces(forces, landing))
+    except ValueError as exc:
+        raise Failure(str(exc)) from None
+    wanted = set(dates)
+    days = {(day.force_id, day.export_date) for day in landing_force_days(landing)
+            if day.export_date in wanted and (not selected or day.force_id in selected)}
+    span = str(dates[0]) if len(dates) == 1 else f"{dates[0]} .. {dates[-1]}"
+    context.log.info(f"export date(s) {span}: {len(days)} force folder(s) of "
+                     f"{', '.join(sorted(selected)) if selected else 'every force'}")
+    return days
+
+
+def _per_force(result) -> dict[str, dict[str, int]]:
+    """Files and rows of each force this run touched: what per-force partitions used to show."""
+    forces: dict[str, dict[str, int]] = {}
+    for load in result.loads:
+        entry = forces.setdefault(load.file.force_id, {"files_loaded": 0, "files_unchanged": 0,
+                                                         "files_rejected": 0, "rows_loaded": 0,
+                                                         "rows_quarantined": 0})
+        status = {"loaded": "files_loaded", "unchanged": "files_unchanged", "rejected": "files_rejected"}.get(load.status)
+        if status:
+            entry[status] += 1
+        entry["rows_loaded"] += load.rows_loaded
+        entry["rows_quarantined"] += load.rows_quarantined
+    return dict(sorted(forces.items()))
 
 
 def _landing_summary(rejected: list[str], ignored: list[str], quarantined: int) -> str:
@@ -66,11 +111,11 @@ def _build(kind: ExportKind) -> AssetsDefinition:
     key = raw_asset_key(kind)
     partitioned = is_partitioned(kind)
 
-    @asset(
+    decorate = asset(
         key=key,
         group_name="raw",
         pool=WAREHOUSE_POOL,
-        partitions_def=FORCE_DAYS if partitioned else None,
+        partitions_def=EXPORT_DATES if partitioned else None,
         backfill_policy=SINGLE_RUN if partitioned else None,
         freshness_policy=NIGHTLY_FRESHNESS if partitioned else None,
         kinds={"duckdb"},
@@ -88,12 +133,10 @@ def _build(kind: ExportKind) -> AssetsDefinition:
             *([freshness.EXPORTS_ON_TIME] if key == freshness.CHECKED_ASSET else []),
         ],
     )
-    def _ingest(
-        context: AssetExecutionContext, warehouse: DuckDBResource, pipeline: PipelineSettings
-    ) -> MaterializeResult:
-        days = _partitions(context) if partitioned else None
-        if days is not None:
-            context.log.info(f"{kind.name}: {len(days)} force-day partition(s), {days[0]} .. {days[-1]}")
+
+    def ingest(context: AssetExecutionContext, forces: list[str] | None, warehouse: DuckDBResource,
+               pipeline: PipelineSettings) -> MaterializeResult:
+        days = None if forces is None else _force_days(context, pipeline.landing_path, forces)
         with warehouse.get_connection() as con:
             result = load_kind(
                 con,
@@ -103,7 +146,7 @@ def _build(kind: ExportKind) -> AssetsDefinition:
                 run_id=context.run.run_id,
                 progress=context.log.info,
                 progress_every=PROGRESS_EVERY_SECONDS,
-                force_days=None if days is None else {(d.force_id, d.export_date) for d in days},
+                force_days=days,
             )
             total_rows = con.execute(f'SELECT count(*) FROM raw."{kind.table}"').fetchone()[0]
             checks = [run_suite(con, suite, pipeline.published_path / "quality", context.log)
@@ -127,6 +170,7 @@ def _build(kind: ExportKind) -> AssetsDefinition:
                 # The first and last load only: a ranged run copies this metadata into the
                 # materialization of every partition it covers.
                 "load_id_range": _id_range(result.load_ids),
+                "per_force": MetadataValue.json(_per_force(result)),
                 "dagster/row_count": total_rows,
             },
             check_results=[
@@ -145,7 +189,17 @@ def _build(kind: ExportKind) -> AssetsDefinition:
             ],
         )
 
-    return _ingest
+    # Only the nightly export tables take a force selection (run config); the others load
+    # whatever new audit or police.uk file the landing folder holds.
+    if partitioned:
+        def _ingest(context: AssetExecutionContext, config: ForceSelection, warehouse: DuckDBResource,
+                    pipeline: PipelineSettings) -> MaterializeResult:
+            return ingest(context, config.forces, warehouse, pipeline)
+    else:
+        def _ingest(context: AssetExecutionContext, warehouse: DuckDBResource,
+                    pipeline: PipelineSettings) -> MaterializeResult:
+            return ingest(context, None, warehouse, pipeline)
+    return decorate(_ingest)
 
 
 ingest_assets = [_build(kind) for kind in EXPORT_KINDS]

@@ -20,10 +20,9 @@ from dagster import (
     AssetKey,
     MetadataValue,
 )
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, PARTITION_NAME_TAG
 
 from orchestration.ingest.kinds import EXPORT_KINDS, Layout
-from orchestration.partitions import TIMEZONE, ForceDay
+from orchestration.partitions import PARTITION_TAG, RANGE_END_TAG, TIMEZONE
 
 LATE_AFTER = dt.timedelta(hours=36)
 CHECK_NAME = "exports_on_time"
@@ -41,9 +40,9 @@ ORDER BY force_id
 
 def as_of(tags: dict[str, str], now: dt.datetime | None = None) -> dt.datetime:
     """The moment the run stands for (see the module docstring), timezone-aware."""
-    key = tags.get(ASSET_PARTITION_RANGE_END_TAG) or tags.get(PARTITION_NAME_TAG)
+    key = tags.get(RANGE_END_TAG) or tags.get(PARTITION_TAG)
     if key:
-        night = ForceDay.from_key(key).export_date + dt.timedelta(days=1)
+        night = dt.date.fromisoformat(key) + dt.timedelta(days=1)
         return dt.datetime.combine(night, dt.time(2, 0), ZoneInfo(TIMEZONE))
     return now or dt.datetime.now(dt.UTC)
 

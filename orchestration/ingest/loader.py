@@ -26,7 +26,8 @@ from orchestration.ingest.kinds import ColumnType, Layout, path_columns
 from orchestration.ingest.landing import LandingFile
 from orchestration.ingest.pseudonymise import FREE_TEXT, hmac_pads, hmac_sql, holds_sql, line_hmac_sql, mask_sql
 from orchestration.ingest.readers import FileRejected, Staged, read_header, stage, stage_batch
-from orchestration.ingest.schema import LINEAGE_COLUMNS, qident, raw_table
+from orchestration.ingest.schema import LINEAGE_COLUMNS, raw_table
+from orchestration.warehouse import qident
 
 # Landing timestamps without an offset are UK local time (DESIGN.md).
 LANDING_TIME_ZONE = "Europe/London"

@@ -16,7 +16,7 @@ import duckdb
 
 from orchestration.ingest.kinds import EXPORT_KINDS
 from orchestration.ingest.pseudonymise import PSEUDONYM_HEX_DIGITS
-from orchestration.ingest.schema import OPS_DDL, qident
+from orchestration.warehouse import OPS_DDL, qident
 
 MIGRATIONS_DDL = """
 CREATE TABLE IF NOT EXISTS ops.schema_migrations (

@@ -51,11 +51,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from orchestration.ingest.contracts import CANONICAL, ReadSpec
 from orchestration.ingest.landing import LandingFile
-from orchestration.ingest.schema import qident
+from orchestration.warehouse import qident
 
 _HEADER_PEEK_BYTES = 1 << 16
 _UTF8 = ("utf-8", "utf8", "utf-8-sig")
@@ -390,6 +389,8 @@ def _read_exact(con: duckdb.DuckDBPyConnection, spec: ReadSpec, header: list[str
         raise _unreadable(path, exc) from exc
     finally:
         csv.field_size_limit(limit)
+    import pandas as pd  # ~1 s to import: only files that need the exact reader pay it
+
     frame = pd.DataFrame(rows, columns=[*columns, *(n for n, _ in _EXTRA)], dtype="object")
     con.register("_exact_frame", frame)
     try:
@@ -401,6 +402,8 @@ def _read_exact(con: duckdb.DuckDBPyConnection, spec: ReadSpec, header: list[str
 
 
 def _landing_from_xlsx(con: duckdb.DuckDBPyConnection, file: LandingFile, header: list[str]) -> None:
+    import pandas as pd
+
     _, body = _xlsx_rows(file)
     frame = pd.DataFrame(body, columns=header, dtype="object")
     frame["_rn"] = range(1, len(frame) + 1)

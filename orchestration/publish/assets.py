@@ -9,7 +9,8 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.publish.snapshot import publish
 from orchestration.partitions import dep_on
-from orchestration.resources import WAREHOUSE_POOL, PipelineSettings
+from orchestration.resources import PipelineSettings
+from orchestration.warehouse import WAREHOUSE_POOL
 
 PUBLISHED_KEY = AssetKey(["published", "warehouse"])
 

@@ -14,6 +14,9 @@ inside it, so it opens from disk without a web server. Before publishing it:
 Generating costs a dbt process (~5-10 s), and the dictionary only changes when the dbt
 project, dbt itself or the warehouse's tables and columns change: a fingerprint of those is
 kept beside the page, and a night with the same fingerprint keeps the published dictionary.
+The dbt output of each fingerprint is also kept in `dbt_project/target/docs-cache/` (the
+last few): a new warehouse or published folder whose project and columns match one seen
+before (a second environment, a rebuilt warehouse, every test run) starts no dbt process.
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -31,12 +33,17 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import DBT_PROJECT_DIR, ENV_WAREHOUSE, PROJECT_ROOT
+from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+from orchestration.transform.dbt_cli import generate_docs
+from orchestration.warehouse import PUBLISHED_FILE
 
 DOCS_DIR = "docs"
 PUBLISHED_FILES = ("index.html", "manifest.json", "catalog.json")
 FINGERPRINT_FILE = ".fingerprint"
 _PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "seeds", "tests")
+CACHE_DIR = DBT_PROJECT_DIR / "target" / "docs-cache"
+_CACHED_FILES = ("static_index.html", "manifest.json", "catalog.json")
+KEPT_CACHE_ENTRIES = 4
 
 # dbt docs (AngularJS) compiles its templates with Function(), hence 'unsafe-eval'.
 _CSP = ("default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; "
@@ -88,27 +95,6 @@ def fingerprint(published_warehouse: Path) -> str:
     return digest.hexdigest()
 
 
-def generate(warehouse: Path, dbt_executable: str, work_dir: Path) -> Path:
-    """`dbt docs generate --static` against the warehouse, into a private target folder.
-
-    The catalog is read from the working warehouse, so the caller holds the warehouse pool.
-    dbt's partial-parse state from `cdi prepare` is copied in so it does not parse again.
-    """
-    target = work_dir / "target"
-    target.mkdir(parents=True, exist_ok=True)
-    prepared = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
-    if prepared.exists():
-        shutil.copy2(prepared, target / prepared.name)
-    env = {**os.environ, ENV_WAREHOUSE: str(warehouse)}
-    command = [dbt_executable, "docs", "generate", "--static", "--quiet",
-               "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-               "--target-path", str(target), "--log-path", str(work_dir / "logs")]
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"dbt docs generate failed: {(done.stdout + done.stderr).strip()[-2000:]}")
-    return target
-
-
 def make_offline(page: str) -> str:
     """dbt's static page with remote loading disabled (see the module docstring)."""
     if page.count("<head>") != 1:
@@ -154,12 +140,34 @@ def publish(target: Path, published_dir: Path, stamp: str) -> DocsResult:
     return _result(docs, regenerated=True)
 
 
-def build_docs(warehouse: Path, published_dir: Path, dbt_executable: str) -> DocsResult:
+def build_docs(warehouse: Path, published_dir: Path) -> DocsResult:
     """Publish the dictionary of the night in `published_dir`, unless it is already current."""
     docs = published_dir / DOCS_DIR
-    stamp = fingerprint(published_dir / "warehouse.duckdb")
+    stamp = fingerprint(published_dir / PUBLISHED_FILE)
     current = docs / FINGERPRINT_FILE
     if current.exists() and current.read_text() == stamp and all((docs / n).exists() for n in PUBLISHED_FILES):
         return _result(docs, regenerated=False)
+    cached = CACHE_DIR / stamp
+    if all((cached / name).exists() for name in _CACHED_FILES):
+        return publish(cached, published_dir, stamp)
     with tempfile.TemporaryDirectory(prefix="cdi-docs-") as work:
-        return publish(generate(warehouse, dbt_executable, Path(work)), published_dir, stamp)
+        target = generate_docs(warehouse, Path(work))
+        _remember(target, cached)
+        return publish(target, published_dir, stamp)
+
+
+def _remember(target: Path, cached: Path) -> None:
+    """Keep dbt's output for this fingerprint (written whole, then renamed) and the newest few."""
+    pending = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
+    shutil.rmtree(pending, ignore_errors=True)
+    pending.mkdir(parents=True)
+    for name in _CACHED_FILES:
+        shutil.copyfile(target / name, pending / name)
+    try:
+        os.rename(pending, cached)
+    except OSError:  # another process cached the same fingerprint first
+        shutil.rmtree(pending, ignore_errors=True)
+    entries = sorted((p for p in CACHE_DIR.iterdir() if not p.name.startswith(".")),
+                     key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in entries[KEPT_CACHE_ENTRIES:]:
+        shutil.rmtree(stale, ignore_errors=True)

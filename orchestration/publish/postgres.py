@@ -34,7 +34,7 @@ import duckdb
 import psycopg
 from psycopg import sql
 
-from orchestration.ingest.schema import qident
+from orchestration.warehouse import published_warehouse, qident
 
 SOURCE_SCHEMA = "marts"
 DEFAULT_SCHEMA = "marts"
@@ -192,7 +192,7 @@ def publish_to_postgres(
     lock_timeout: str = "60s",
 ) -> PostgresPublishResult:
     started = time.perf_counter()
-    warehouse = published_dir / "warehouse.duckdb"
+    warehouse = published_warehouse(published_dir)
     if not warehouse.exists():
         raise ValueError(f"nothing published yet: {warehouse} does not exist (run `cdi run` first)")
     loading, previous = f"{schema}__loading", f"{schema}__previous"

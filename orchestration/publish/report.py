@@ -21,8 +21,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from orchestration.ingest.schema import table_exists
 from orchestration.publish import charts
+from orchestration.warehouse import published_warehouse, table_exists
 
 REPORT_FILE = "report.html"
 ESTIMATE_TABLE = ("marts", "unrecorded_crime_estimate")
@@ -441,7 +441,7 @@ def _write_atomically(path: Path, text: str) -> None:
 
 def build_report(published_dir: Path, checks: Sequence[CheckResult] | None = None) -> ReportResult:
     """Render `published_dir/report.html` from the published warehouse and quality results."""
-    night = _read_night(published_dir / "warehouse.duckdb")
+    night = _read_night(published_warehouse(published_dir))
     specs: dict[str, dict] = {}
     notes: list[str] = []
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

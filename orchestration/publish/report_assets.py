@@ -17,20 +17,20 @@ from dagster import (
     MetadataValue,
     asset,
 )
-from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from orchestration.publish.assets import PUBLISHED_KEY
-from orchestration.publish.docs import build_docs
-from orchestration.publish.report import CheckResult, build_report
-from orchestration.resources import WAREHOUSE_POOL, PipelineSettings
+from orchestration.resources import PipelineSettings
+from orchestration.warehouse import WAREHOUSE_POOL
 
 REPORT_KEY = AssetKey(["published", "report"])
 DOCS_KEY = AssetKey(["published", "docs"])
 
 
-def _checks_of_run(context: AssetExecutionContext) -> list[CheckResult]:
+def _checks_of_run(context: AssetExecutionContext) -> list:
     """Every asset check evaluated so far in this run (all of them: the report runs last)."""
+    from orchestration.publish.report import CheckResult
+
     results = []
     for entry in context.instance.all_logs(context.run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
         evaluation = entry.dagster_event.event_specific_data
@@ -53,6 +53,8 @@ def _checks_of_run(context: AssetExecutionContext) -> list[CheckResult]:
 )
 def published_report(context: AssetExecutionContext, pipeline: PipelineSettings) -> MaterializeResult:
     started = time.perf_counter()
+    from orchestration.publish.report import build_report  # charts (altair): ~1 s, only here
+
     result = build_report(pipeline.published_path, _checks_of_run(context))
     seconds = time.perf_counter() - started
     context.log.info(f"report {result.path} ({result.bytes / 1e6:.1f} MB, {len(result.charts)} charts) in {seconds:.1f}s")
@@ -77,10 +79,12 @@ def published_report(context: AssetExecutionContext, pipeline: PipelineSettings)
                 "as one offline page, plus manifest.json and catalog.json.",
 )
 def published_docs(
-    context: AssetExecutionContext, warehouse: DuckDBResource, pipeline: PipelineSettings, dbt: DbtCliResource
+    context: AssetExecutionContext, warehouse: DuckDBResource, pipeline: PipelineSettings
 ) -> MaterializeResult:
     started = time.perf_counter()
-    result = build_docs(Path(warehouse.database), pipeline.published_path, dbt.dbt_executable)
+    from orchestration.publish.docs import build_docs
+
+    result = build_docs(Path(warehouse.database), pipeline.published_path)
     seconds = time.perf_counter() - started
     state = "generated" if result.regenerated else "unchanged (same dbt project and warehouse columns), kept"
     context.log.info(f"data dictionary {result.index} {state}: {result.models} models, "

@@ -41,13 +41,11 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest.schema import qident
+from orchestration.warehouse import PARQUET_DIR, PUBLISHED_FILE, connect, qident
 from orchestration.publish.watermark import last_load, record_published
-from orchestration.settings import WAREHOUSE_STORAGE_VERSION, duckdb_memory_limit
+from orchestration.settings import WAREHOUSE_STORAGE_VERSION
 
 PUBLISHED_SCHEMAS = ("marts",)
-PUBLISHED_FILE = "warehouse.duckdb"
-PARQUET_DIR = "parquet"
 NIGHTS_DIR = "nights"
 CURRENT = "current"
 PREVIOUS = "previous"
@@ -105,7 +103,7 @@ def compact(warehouse: Path) -> None:
     working file: a crash leaves either the old file or the whole new one."""
     pending = warehouse.with_name(f".{warehouse.name}.compact")
     pending.unlink(missing_ok=True)
-    with duckdb.connect(config={"memory_limit": duckdb_memory_limit()}) as con:
+    with connect() as con:
         con.execute(f"ATTACH {_literal(pending)} AS compacted (STORAGE_VERSION '{WAREHOUSE_STORAGE_VERSION}')")
         con.execute(f"ATTACH {_literal(warehouse)} AS working (READ_ONLY)")
         con.execute("COPY FROM DATABASE working TO compacted")
@@ -133,8 +131,7 @@ def drop_quarantined_records(published_copy: Path) -> int:
     are FSST-compressed, not erased). So the published file is only as clean as what the
     working warehouse stores there: the loader keeps no clear personal value in a record."""
     schema, table, column = QUARANTINE_RECORD
-    config = {"storage_compatibility_version": WAREHOUSE_STORAGE_VERSION, "memory_limit": duckdb_memory_limit()}
-    with duckdb.connect(str(published_copy), config=config) as con:
+    with connect(published_copy) as con:
         present = con.execute(
             "SELECT count(*) FROM information_schema.columns "
             "WHERE table_schema = ? AND table_name = ? AND column_name = ?", [schema, table, column]).fetchone()[0]
@@ -278,7 +275,7 @@ def publish(warehouse: Path, published_dir: Path) -> PublishResult:
         seconds[step] = round(now - lap, 2)
         lap = now
 
-    with duckdb.connect(str(warehouse)) as con:
+    with connect(warehouse) as con:
         step_done("open")
         tables = con.execute(
             "SELECT table_schema, table_name FROM information_schema.tables "
@@ -324,7 +321,7 @@ def publish(warehouse: Path, published_dir: Path) -> PublishResult:
     step_done("swap")
     # Only now are tonight's loads in readers' hands (see watermark.py); a crash before this
     # line makes the next night validate them again, never skip them.
-    with duckdb.connect(str(warehouse)) as con:
+    with connect(warehouse) as con:
         record_published(con, through)
     target = published_dir / PUBLISHED_FILE
     return PublishResult(target, sorted(published_dir / PARQUET_DIR / name for name in names),

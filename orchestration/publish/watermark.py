@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.ingest.schema import qident, table_exists
+from orchestration.warehouse import qident, table_exists
 
 TABLE = ("ops", "published_through")
 _TABLE = ".".join(qident(part) for part in TABLE)

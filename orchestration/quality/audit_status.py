@@ -17,7 +17,7 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from orchestration.resources import WAREHOUSE_POOL
+from orchestration.warehouse import WAREHOUSE_POOL
 
 AUDIT_STATUS_KEY = AssetKey(["marts", "audit_status"])
 CHECK_NAME = "audits_published"

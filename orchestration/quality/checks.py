@@ -12,9 +12,8 @@ partitioned, make Dagster store one copy of the run's whole partition list per p
 """
 
 import time
+from typing import TYPE_CHECKING
 
-
-import pandas as pd
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -27,11 +26,14 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from orchestration.ingest.schema import qident
+from orchestration.warehouse import qident
 from orchestration.partitions import is_partitioned_key
 from orchestration.publish.watermark import published_through
 from orchestration.quality.docs import record_outcome
 from orchestration.quality.suites import SuiteFile, load_suites
+if TYPE_CHECKING:  # pandas: ~1 s to import, paid only where a suite runs
+    import pandas as pd
+
 from orchestration.quality.validate import (
     LOCATOR_COLUMNS,
     SuiteOutcome,
@@ -40,7 +42,8 @@ from orchestration.quality.validate import (
     separable_by_force,
     validate,
 )
-from orchestration.resources import WAREHOUSE_POOL, PipelineSettings
+from orchestration.resources import PipelineSettings
+from orchestration.warehouse import WAREHOUSE_POOL
 
 
 # Rows per DataFrame when a suite is validated in chunks (validate.row_by_row, separable_by_force).
@@ -68,7 +71,7 @@ def _batch_sql(con, suite: SuiteFile) -> tuple[str, list]:
     return sql, params
 
 
-def read_batch(con, suite: SuiteFile) -> pd.DataFrame:
+def read_batch(con, suite: SuiteFile) -> "pd.DataFrame":
     sql, params = _batch_sql(con, suite)
     return con.execute(sql, params).df()
 

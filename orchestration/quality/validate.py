@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas costs ~1 s to import: only a run that validates pays it
+    import pandas as pd
 
 from orchestration.quality.suites import SuiteFile, resolve_placeholders
 
@@ -115,6 +116,8 @@ def _where(index_rows: list[dict] | None) -> tuple[str, ...]:
 
 
 def _nanosecond_datetimes(frame: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     """Datetime columns as datetime64[ns]: GX's pandas engine compares only those vectorised;
     DuckDB hands over microseconds, which GX checks one Python object at a time (~4 s per
     million rows per `between`). A column out of the nanosecond range stays as it is."""

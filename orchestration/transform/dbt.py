@@ -7,7 +7,6 @@ The manifest is prepared by `cdi prepare` (make targets, test fixtures) and by
 
 import os
 import shutil
-import sys
 from collections.abc import Mapping
 from functools import cached_property
 from importlib.metadata import version as installed_version
@@ -25,23 +24,18 @@ from dagster_dbt import (
 from dagster_duckdb import DuckDBResource
 from packaging.version import Version
 
-from orchestration.ingest.schema import qident, table_exists
+from orchestration.warehouse import qident, table_exists
 from orchestration.partitions import dep_on
 from orchestration.publish.watermark import last_load
-from orchestration.resources import WAREHOUSE_POOL
+from orchestration.warehouse import WAREHOUSE_POOL
 from orchestration.settings import DBT_PROJECT_DIR, environment_variable
+from orchestration.transform.dbt_cli import dbt_executable
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()
 
 # The layer a model lives in is the folder under models/ (staging, intermediate, marts).
 _LAYERS = ("staging", "intermediate", "marts")
-
-
-def _dbt_executable() -> str:
-    """dbt from this interpreter's environment, even when the venv is not activated."""
-    beside_python = Path(sys.executable).with_name("dbt")
-    return str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
 
 
 class WarehouseDbtCli(DbtCliResource):
@@ -51,7 +45,7 @@ class WarehouseDbtCli(DbtCliResource):
     That starts a second dbt process (~3 s a night) and, worse, makes dbt ask pypi.org for
     its latest release (dbt/version.py): a call out to the internet from every nightly build.
     The dbt this project runs is the dbt-core installed beside this interpreter
-    (`_dbt_executable`), so its version is the installed package's."""
+    (`dbt_cli.dbt_executable`), so its version is the installed package's."""
 
     @cached_property
     def _cli_version(self) -> Version:
@@ -62,7 +56,7 @@ def dbt_resource() -> DbtCliResource:
     return WarehouseDbtCli(
         project_dir=dbt_project,
         profiles_dir=str(DBT_PROJECT_DIR),
-        dbt_executable=_dbt_executable(),
+        dbt_executable=dbt_executable(),
     )
 
 

@@ -9,8 +9,8 @@ LONDON = ZoneInfo("Europe/London")
 
 
 def test_a_run_judges_lateness_as_of_the_night_it_collected():
-    assert as_of({"dagster/asset_partition_range_end": "2014-01-09|kent"}) == dt.datetime(2014, 1, 10, 2, 0, tzinfo=LONDON)
-    assert as_of({"dagster/partition": "2014-06-30|kent"}) == dt.datetime(2014, 7, 1, 2, 0, tzinfo=LONDON)
+    assert as_of({"dagster/asset_partition_range_end": "2014-01-09"}) == dt.datetime(2014, 1, 10, 2, 0, tzinfo=LONDON)
+    assert as_of({"dagster/partition": "2014-06-30"}) == dt.datetime(2014, 7, 1, 2, 0, tzinfo=LONDON)
     now = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
     assert as_of({}, now) == now
 

@@ -20,7 +20,7 @@ from dagster import DagsterInstance, SensorResult, build_sensor_context
 from orchestration.ingest import landing
 from orchestration.ingest.batch import load_kind
 from orchestration.ingest.kinds import EXPORT_KINDS
-from orchestration.ingest.schema import OPS_DDL
+from orchestration.warehouse import OPS_DDL
 from orchestration.landing_sensor import ENV_SETTLE, landing_sensor
 from orchestration.settings import ENV_LANDING
 
@@ -226,7 +226,9 @@ def test_the_sensor_neither_follows_a_symlink_nor_plans_an_odd_folder(small_land
             shutil.copytree(small_landing / "kent" / "2014-01-08", watched / "kent" / day)
         result = landing_sensor(build_sensor_context(instance=instance, cursor=first.cursor))
         assert isinstance(result, SensorResult)
-        assert [request.partition_key for request in result.run_requests] == ["2014-01-08|kent"]
+        (request,) = result.run_requests
+        assert request.partition_key == "2014-01-08"
+        assert {tuple(op["config"]["forces"]) for op in request.run_config["ops"].values()} == {("kent",)}
 
 
 def test_a_night_with_odd_entries_runs_and_warns_naming_them(small_landing, tmp_path, pipeline):
@@ -242,7 +244,7 @@ def test_a_night_with_odd_entries_runs_and_warns_naming_them(small_landing, tmp_
     night = pipeline(small_landing, tmp_path / "work")
     report = night.outcome.report()
     assert night.outcome.success, report
-    assert [str(plan) for plan in night.outcome.plans] == ["2014-01-06 .. 2014-01-10 x essex .. kent (2 forces)"]
+    assert str(night.outcome.plan) == "2014-01-06 .. 2014-01-10, every force"
     (warning,) = [w for w in night.outcome.warnings if "raw/incidents:landing_files_clean" in w]
     for named in ("kent/2012-12-31/KENT_INCIDENTS_20140106.csv: export date outside the partition range",
                   "kent/latest/KENT_INCIDENTS_20140106.csv: not a date folder",

@@ -18,7 +18,7 @@ import pytest
 from dagster import DagsterInstance, DagsterRunStatus
 
 from orchestration.publish import snapshot
-from orchestration.resources import WAREHOUSE_POOL
+from orchestration.warehouse import WAREHOUSE_POOL
 from orchestration.settings import PROJECT_ROOT
 
 CDI = str(Path(sys.executable).with_name("cdi"))

@@ -61,11 +61,7 @@ sequenced as (
         lag(crimes_recorded) over by_period as previous_crimes_recorded,
         lag(rate_ci_low) over by_period as previous_rate_ci_low,
         lag(rate_ci_high) over by_period as previous_rate_ci_high,
-        lag(no_crime_accuracy_rate) over by_period as previous_no_crime_accuracy_rate,
-        row_number() over (
-            partition by force_id
-            order by period_end desc nulls last, period_start desc nulls last, audit_id desc
-        ) as recency
+        lag(no_crime_accuracy_rate) over by_period as previous_no_crime_accuracy_rate
     from audited
     window by_period as (
         partition by force_id
@@ -99,7 +95,7 @@ final as (
         no_crime_accuracy_rate,
         previous_no_crime_accuracy_rate,
         no_crime_accuracy_rate - previous_no_crime_accuracy_rate as no_crime_accuracy_change,
-        recency = 1 as is_latest_audit
+        audit_id in (select latest.audit_id from {{ ref('int_latest_audits') }} as latest) as is_latest_audit
 
     from sequenced
 

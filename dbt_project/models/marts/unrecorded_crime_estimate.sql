@@ -27,30 +27,9 @@ volumes as (
 
 ),
 
-audits as (
-
-    select audit_id, period_end from {{ ref('stg_raw__audits') }}
-
-),
-
 latest_audits as (
 
-    select
-        accuracy.force_id,
-        accuracy.audit_id,
-        audits.period_end as audit_period_end,
-        accuracy.crimes_reported,
-        accuracy.crimes_recorded,
-        accuracy.recording_rate,
-        accuracy.rate_ci_low,
-        accuracy.rate_ci_high,
-        row_number() over (
-            partition by accuracy.force_id order by audits.period_end desc, accuracy.audit_id desc
-        ) as recency
-    from {{ ref('recording_accuracy') }} as accuracy
-    inner join audits
-        on accuracy.audit_id = audits.audit_id
-    where accuracy.offence_group = 'all' and accuracy.crimes_reported > 0
+    select * from {{ ref('int_latest_audits') }}
 
 ),
 
@@ -60,7 +39,6 @@ national_counts as (
         cast(sum(crimes_recorded) as {{ dbt.type_bigint() }}) as national_recorded,
         cast(sum(crimes_reported) as {{ dbt.type_bigint() }}) as national_reported
     from latest_audits
-    where recency = 1
 
 ),
 
@@ -80,21 +58,20 @@ rates as (
         volumes.force_id,
         volumes.period,
         volumes.published_recorded_crimes,
-        case when own.recording_rate > 0 then 'force_audit' else 'national' end as rate_source,
-        case when own.recording_rate > 0 then own.audit_id end as audit_id,
-        case when own.recording_rate > 0 then own.audit_period_end end as audit_period_end,
-        case when own.recording_rate > 0 then own.recording_rate else national_rate.recording_rate end
+        case when own.can_scale_volumes then 'force_audit' else 'national' end as rate_source,
+        case when own.can_scale_volumes then own.audit_id end as audit_id,
+        case when own.can_scale_volumes then own.period_end end as audit_period_end,
+        case when own.can_scale_volumes then own.recording_rate else national_rate.recording_rate end
             as recording_rate,
-        case when own.recording_rate > 0 then own.rate_ci_low else national_rate.rate_ci_low end
+        case when own.can_scale_volumes then own.rate_ci_low else national_rate.rate_ci_low end
             as rate_ci_low,
-        case when own.recording_rate > 0 then own.rate_ci_high else national_rate.rate_ci_high end
+        case when own.can_scale_volumes then own.rate_ci_high else national_rate.rate_ci_high end
             as rate_ci_high
 
     from volumes
     cross join national_rate
     left join latest_audits as own
         on volumes.force_id = own.force_id
-        and own.recency = 1
 
 ),
 

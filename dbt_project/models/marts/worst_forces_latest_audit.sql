@@ -8,9 +8,9 @@
 
 with
 
-audits as (
+latest as (
 
-    select * from {{ ref('stg_raw__audits') }}
+    select * from {{ ref('int_latest_audits') }}
 
 ),
 
@@ -20,41 +20,10 @@ forces as (
 
 ),
 
-recording as (
-
-    select * from {{ ref('recording_accuracy') }}
-    where offence_group = 'all'
-
-),
-
 no_crime as (
 
     select * from {{ ref('no_crime_accuracy') }}
     where offence_group = 'all'
-
-),
-
--- an audit whose reviews are not loaded yet has nothing to rank: the previous one stands
-audits_with_reviews as (
-
-    select
-        recording.*,
-        audits.period_start,
-        audits.period_end,
-        row_number() over (
-            partition by recording.force_id
-            order by audits.period_end desc nulls last, audits.period_start desc nulls last, recording.audit_id desc
-        ) as recency
-    from recording
-    inner join audits
-        on recording.audit_id = audits.audit_id
-    where recording.crimes_reported > 0
-
-),
-
-latest as (
-
-    select * from audits_with_reviews where recency = 1
 
 ),
 
