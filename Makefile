@@ -9,7 +9,7 @@ export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 export DAGSTER_DISABLE_TELEMETRY := 1
 export DO_NOT_TRACK := 1
 
-.PHONY: run test dev manifest lock bench bench-national clean system
+.PHONY: run test test-fast dev manifest lock bench bench-national clean system
 
 $(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
@@ -38,6 +38,10 @@ system:
 
 test: manifest system
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The edit-test loop: every test but the end-to-end ones (no pipeline run, browser or server).
+test-fast: manifest
+	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
 
 dev: manifest $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -m orchestration.definitions

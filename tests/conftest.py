@@ -120,7 +120,8 @@ def nightly(sample_landing, tmp_path_factory) -> Night:
 def copy_of_night(nightly, tmp_path):
     """A private copy of a successful night (warehouse + published), to run again on."""
     workdir = tmp_path / "night"
-    shutil.copytree(nightly.settings.warehouse.parent, workdir)
+    # symlinks=True: the published folder's links (current -> nights/<night>) stay links
+    shutil.copytree(nightly.settings.warehouse.parent, workdir, symlinks=True)
     landing = tmp_path / "landing"
     shutil.copytree(nightly.settings.landing_dir, landing)
     return landing, workdir

@@ -38,6 +38,8 @@ from orchestration.run import (
 )
 from orchestration.settings import PROJECT_ROOT
 
+pytestmark = pytest.mark.e2e  # runs the real pipeline (or dbt, or a server): not in `make test-fast`
+
 CDI = str(Path(sys.executable).with_name("cdi"))
 
 # A run of a one-step job whose step sits in the warehouse pool, executed in process with
@@ -159,8 +161,8 @@ def test_a_second_run_on_the_same_warehouse_stops_at_once_naming_the_holder(smal
     for process, (out, err), name in zip(second, outputs, ("run", "backfill")):
         assert process.returncode == EXIT_WAREHOUSE_BUSY, out + err
         assert f"cdi {name}: the warehouse {warehouse} is in use by run {run_id} (pid {holder.pid} on " in err
-        assert "`cdi run`, started 20" in err and "2014-01-06 .. 2014-01-12 x essex .. kent (2 forces)" in err
-        assert "Run " not in out and "run 1/1" not in out  # nothing was started
+        assert "`cdi run`, started 20" in err and "2014-01-06 .. 2014-01-12, essex, kent" in err
+        assert "Run " not in out and "run: export date" not in out  # nothing was started
     assert seconds < 60
     assert not (tmp_path / "published").exists()
     # The kernel released the SIGKILLed holder's lock: the next run takes it at once.

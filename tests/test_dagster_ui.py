@@ -23,6 +23,8 @@ import pytest
 
 from orchestration.settings import ENV_LANDING, ENV_PUBLISHED, ENV_WAREHOUSE
 
+pytestmark = pytest.mark.e2e  # runs the real pipeline (or dbt, or a server): not in `make test-fast`
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 WEBSERVER = Path(sys.executable).with_name("dagster-webserver")
 LOCATION = "orchestration.definitions"  # `make dev` loads the module, so the location is named after it

@@ -1,5 +1,6 @@
 """The code location loads: every asset, check, job and schedule the scheduler will see."""
 
+import pytest
 from dagster import AssetKey
 
 from orchestration.definitions import defs
@@ -41,6 +42,7 @@ def test_dbt_sources_continue_the_lineage_of_the_ingest_assets():
     assert AssetKey(["raw", "incidents"]) in publish_parents
 
 
+@pytest.mark.e2e
 def test_dagster_cli_validates_the_code_location():
     import subprocess
     import sys

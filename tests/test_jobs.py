@@ -4,10 +4,13 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import duckdb
+import pytest
 from dagster import AssetKey, RunRequest, build_schedule_context, instance_for_test
 
 from orchestration.jobs import TRIGGER_TAG, nightly_schedule
 from tests.conftest import pipeline_env
+
+pytestmark = pytest.mark.e2e  # runs the real pipeline (or dbt, or a server): not in `make test-fast`
 
 
 def test_the_schedule_runs_the_previous_days_partitions_of_every_force(small_landing, tmp_path):

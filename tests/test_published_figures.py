@@ -28,6 +28,8 @@ import independent_landing as independent
 from orchestration.headline import headline
 from tests.conftest import POLICE_UK_FILES, REPO_ROOT, pipeline_env
 
+pytestmark = pytest.mark.e2e  # runs the real pipeline (or dbt, or a server): not in `make test-fast`
+
 TOLERANCE = 1e-9
 # Our Wilson interval uses z = 1.96; the oracle may use the exact quantile (1.95996...).
 CI_TOLERANCE = 1e-4

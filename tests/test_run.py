@@ -32,6 +32,7 @@ def _tables(warehouse) -> dict[str, list]:
     return tables
 
 
+@pytest.mark.e2e
 def test_backfill_loads_exactly_the_force_days_asked_and_reruns_change_nothing(small_landing, tmp_path, capsys):
     # essex stopped sending after 2014-01-07: by the night after 2014-01-10 it is 50 h overdue.
     for day in ("2014-01-08", "2014-01-09", "2014-01-10"):

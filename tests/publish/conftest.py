@@ -12,5 +12,5 @@ import pytest
 def published_copy(nightly, tmp_path) -> Path:
     """A private copy of the night's published folder, to change and rebuild pages in."""
     target = tmp_path / "published"
-    shutil.copytree(nightly.settings.published_dir, target)
+    shutil.copytree(nightly.settings.published_dir, target, symlinks=True)  # links stay links
     return target

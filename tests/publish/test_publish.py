@@ -137,16 +137,15 @@ KILL_STAGES = (("[crimes ", "raw__crimes"),
                (" - published__warehouse - publishing ", "published__warehouse"))
 
 
-def test_sigkill_at_ingest_dbt_and_publish_then_a_plain_run_recovers(nightly, tmp_path, monkeypatch):
+def test_sigkill_at_ingest_dbt_and_publish_then_a_plain_run_recovers(nightly, copy_of_night, tmp_path, monkeypatch):
     """Three runs in a row killed with SIGKILL on one on-disk Dagster instance (SQLite, with
-    orchestration/dagster.yaml copied in as make does): while loading, in the dbt build, in
-    publish. Each next run names the run that died and where, marks it failed and frees its
-    warehouse pool slot (the next run used to wait for it forever); readers keep the last good
-    night throughout; the plain run after the last kill publishes the marts of a clean run
-    (the session's night, from the same landing folder) with no temporaries left."""
-    landing = nightly.settings.landing_dir
-    workdir = tmp_path / "night"
-    shutil.copytree(nightly.settings.published_dir, workdir / "published")
+    orchestration/dagster.yaml copied in as make does), starting from a copy of a loaded
+    night: while loading, in the dbt build, in publish. Each next run names the run that died
+    and where, marks it failed and frees its warehouse pool slot (the next run used to wait
+    for it forever); readers keep the last good night throughout; the plain run after the
+    last kill publishes the marts of a clean run (the session's night, from the same landing
+    folder) with no temporaries left."""
+    landing, workdir = copy_of_night
     published = workdir / "published" / "warehouse.duckdb"
     good = _signature(published)
     home = tmp_path / "dagster_home"

@@ -20,6 +20,8 @@ from scripts.bench_peers.bare import run_bare  # noqa: E402
 from scripts.bench_peers.marts import BARE_SCHEMA, PIPELINE_SCHEMA, compare, read_marts  # noqa: E402
 from scripts.bench_peers.pandas_peer import run_pandas  # noqa: E402
 
+pytestmark = pytest.mark.e2e  # runs the real pipeline (or dbt, or a server): not in `make test-fast`
+
 
 @pytest.fixture(scope="module")
 def canonical(tmp_path_factory):

@@ -20,6 +20,8 @@ from orchestration.ingest.batch import load_kind
 from orchestration.ingest.kinds import EXPORT_KINDS
 from orchestration.settings import DBT_PROJECT_DIR, ENV_WAREHOUSE, environment_variable
 
+pytestmark = pytest.mark.e2e  # runs the real pipeline (or dbt, or a server): not in `make test-fast`
+
 FORCES = ["hertfordshire", "kent", "essex"]
 DAYS = 10
 POLICE_UK = Path(__file__).resolve().parents[3] / "shared" / "data" / "police_uk"
