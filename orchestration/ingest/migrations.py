@@ -9,6 +9,7 @@ On a new warehouse a migration finds nothing to change and is recorded all the s
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from collections.abc import Callable
 
@@ -103,9 +104,102 @@ def allow_ignored_status(con: duckdb.DuckDBPyConnection) -> bool:
     return True
 
 
+# Quoted text in a message (what DuckDB's errors quote: a value, a line of the file), and the
+# bytes a "header is not UTF-8" message used to show.
+_QUOTED = r"""'[^']*'|"[^"]*\""""
+_QUOTED_BYTES = r"""(byte [0-9]+): b(?:'[^']*'|"[^"]*")"""
+_UNEXPECTED = re.compile(r"unexpected column\(s\) (?!at field)([^;(]*?)(?=;| \(expected header|$)")
+_WITHHELD_LINE = '{"withheld": "a line recorded before lines were hashed"}'
+
+
+def _known_column_names() -> set[str]:
+    """Every column name a header may rightly hold: canonical names and contract sources."""
+    from orchestration.ingest.contracts import load_contracts
+
+    names = {c.name for kind in EXPORT_KINDS for c in kind.columns}
+    for contract in load_contracts().values():
+        for version in contract.versions:
+            for spec in version.specs.values():
+                names |= set(spec.columns.values())
+    return names
+
+
+def withhold_unknown_names(message: str, known: set[str]) -> str:
+    """Older loaders listed every unexpected header cell by name; a header that is really a
+    data row makes those names personal data. Known column names stay, the others go."""
+    def keep_known(match: re.Match) -> str:
+        names = [name.strip() for name in match.group(1).split(",")]
+        shown = [name for name in names if name in known]
+        hidden = len(names) - len(shown)
+        listed = ", ".join(shown)
+        if hidden:
+            listed += (", " if listed else "") + f"{hidden} unknown name(s) not shown"
+        return f"unexpected column(s) {listed}"
+
+    return _UNEXPECTED.sub(keep_known, message)
+
+
+def withhold_clear_text(con: duckdb.DuckDBPyConnection) -> int:
+    """Take out of `ops` what loaders before the hardening (issue 16) kept in clear:
+
+    - ops.quarantine.raw_record of a row that did not split into fields: the line itself, its
+      personal fields blanked by position (a ragged row shifts them). A record that is not the
+      row's JSON now keeps nothing of the line;
+    - ops.quarantine.reason and ops.load_log.message quoting DuckDB's error, which quotes the
+      line or a value, or the bytes of a header that is not UTF-8: quoted text becomes '...';
+    - ops.load_log.message naming every unexpected header cell: unknown names are withheld.
+
+    Free text (`summary`) loaded before its masking cannot be fixed here (the clear values it
+    is checked against are gone): reload those files to mask it. The rewritten bytes stay in
+    the file's free blocks until the next publish compacts the working warehouse
+    (`pending_compaction`)."""
+    changed = con.execute(
+        "UPDATE ops.quarantine SET raw_record = $withheld WHERE raw_record IS NOT NULL AND NOT json_valid(raw_record)",
+        {"withheld": _WITHHELD_LINE}).fetchone()[0]
+    changed += con.execute(
+        "UPDATE ops.quarantine SET reason = regexp_replace(reason, $quoted, '''...''', 'g') "
+        "WHERE regexp_matches(reason, $quoted)", {"quoted": _QUOTED}).fetchone()[0]
+    changed += con.execute(
+        "UPDATE ops.load_log SET message = regexp_replace(regexp_replace(message, $bytes, '\\1', 'g'), "
+        "$quoted, '''...''', 'g') WHERE regexp_matches(message, $quoted) OR regexp_matches(message, $bytes)",
+        {"quoted": _QUOTED, "bytes": _QUOTED_BYTES}).fetchone()[0]
+    known = _known_column_names()
+    messages = con.execute(
+        "SELECT DISTINCT message FROM ops.load_log WHERE contains(message, 'unexpected column(s) ')").fetchall()
+    for (message,) in messages:
+        withheld = withhold_unknown_names(message, known)
+        if withheld != message:
+            changed += con.execute("UPDATE ops.load_log SET message = ? WHERE message = ?",
+                                   [withheld, message]).fetchone()[0]
+    return changed
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[duckdb.DuckDBPyConnection], int]], ...] = (
     ("pseudonyms_128_bit", truncate_pseudonyms),
+    ("withhold_clear_text", withhold_clear_text),
 )
+# Migrations that rewrite personal data: the old bytes stay in the file's free blocks until the
+# working warehouse is compacted, which the next publish does (publish/snapshot.py), recording
+# `<name>:compacted` so that it happens once.
+SCRUBBING_MIGRATIONS = ("withhold_clear_text",)
+
+
+def pending_compaction(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Scrubbing migrations that changed rows and whose old bytes no compaction has erased."""
+    if not con.execute("SELECT count(*) FROM information_schema.tables "
+                       "WHERE table_schema = 'ops' AND table_name = 'schema_migrations'").fetchone()[0]:
+        return []
+    return [name for (name,) in con.execute(
+        "SELECT name FROM ops.schema_migrations WHERE name IN (SELECT unnest($scrubs)) AND rows_changed > 0 "
+        "AND name || ':compacted' NOT IN (SELECT name FROM ops.schema_migrations) ORDER BY name",
+        {"scrubs": list(SCRUBBING_MIGRATIONS)}).fetchall()]
+
+
+def record_compaction(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
+    """Note that the old bytes of these migrations are gone (the file was rewritten)."""
+    applied_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    for name in names:
+        con.execute("INSERT INTO ops.schema_migrations VALUES (?, ?, 0)", [f"{name}:compacted", applied_at])
 
 
 def apply_migrations(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None] | None = None) -> list[str]:

@@ -41,6 +41,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.ingest.migrations import pending_compaction, record_compaction
 from orchestration.warehouse import PARQUET_DIR, PUBLISHED_FILE, connect, qident
 from orchestration.publish.watermark import last_load, record_published
 from orchestration.settings import WAREHOUSE_STORAGE_VERSION
@@ -292,9 +293,14 @@ def publish(warehouse: Path, published_dir: Path) -> PublishResult:
         step_done("checkpoint")
         free, total = free_space(con)
         through = last_load(con)
+        # A migration that rewrote clear text left the old bytes in free blocks: compact once.
+        scrubbed = pending_compaction(con)
     compacted_from = None
-    if worth_compacting(free, total):
+    if scrubbed or worth_compacting(free, total):
         compact(warehouse)
+        if scrubbed:
+            with connect(warehouse) as con:
+                record_compaction(con, scrubbed)
         compacted_from = total
         step_done("compact")
     copy = night / PUBLISHED_FILE

@@ -12,7 +12,14 @@ import pytest
 
 from orchestration.ingest.batch import load_kind
 from orchestration.ingest.kinds import EXPORT_KINDS, KINDS_BY_NAME
-from orchestration.ingest.migrations import MIGRATIONS, apply_migrations
+from orchestration.ingest.migrations import (
+    MIGRATIONS,
+    apply_migrations,
+    pending_compaction,
+    record_compaction,
+    withhold_unknown_names,
+)
+from orchestration.publish.snapshot import compact
 from orchestration.ingest.schema import ensure_schema
 
 KEY = "test-key"
@@ -56,8 +63,8 @@ def test_full_pseudonyms_become_what_the_loader_now_writes(tmp_path, old_warehou
     assert con.execute("SELECT caller_name_hash FROM staging.v").fetchall() == [(short,)]
     record = json.loads(con.execute("SELECT raw_record FROM ops.quarantine").fetchone()[0])
     assert record == {"incident_id": "HT-I-9", "caller_name": _full("john roe")[:32], "summary": "x"}
-    assert con.execute("SELECT name, rows_changed FROM ops.schema_migrations").fetchall() == [
-        ("pseudonyms_128_bit", 3)]
+    assert con.execute("SELECT name, rows_changed FROM ops.schema_migrations ORDER BY name").fetchall() == [
+        ("pseudonyms_128_bit", 3), ("withhold_clear_text", 0)]
 
     # The next night's load (which applies migrations itself) links to the migrated history.
     landing = tmp_path / "landing"
@@ -87,3 +94,61 @@ def test_a_failed_migration_leaves_nothing_half_done(old_warehouse, monkeypatch)
         apply_migrations(con)
     assert con.execute("SELECT caller_name_hash FROM raw.incidents").fetchone()[0] == _full("jane doe")
     assert con.execute("SELECT count(*) FROM ops.schema_migrations").fetchone()[0] == 0
+
+
+# What loaders before the hardening (issue 16) wrote into ops, verbatim in shape.
+OLD_QUARANTINE = [
+    ("HT-I-7,2014-01-06T10:00:00,999,ASSAULT,,Jane Doe,,,fight,extra",
+     'unreadable row (csv error): Expected Number of Columns: 9 Found: 10 "HT-I-7,2014-01-06T10:00:00,999,ASSAULT,,Jane Doe"'),
+    ("<line withheld: it may hold personal data>", "unreadable row (quote error): unterminated quotes"),
+]
+OLD_MESSAGES = [
+    "unexpected column(s) Jane Doe, summary, 1 High Street; missing required column(s) incident_id "
+    "(expected header: incident_id,received_at)",
+    "cannot be read: Conversion Error: Could not convert string 'Jane Doe' to INT32",
+    "header is not UTF-8 (byte 4: b'\\xe9t\\xe9'); said by the force contract",
+]
+
+
+def test_clear_text_older_loaders_kept_in_ops_is_withheld_and_erased_by_one_compaction(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    ensure_schema(con, EXPORT_KINDS)
+    for n, (record, reason) in enumerate(OLD_QUARANTINE, start=2):
+        con.execute("INSERT INTO ops.quarantine VALUES (1, 'hertfordshire/2014-01-06/incidents.csv', ?, ?, ?)",
+                    [n, record, reason])
+    for load_id, message in enumerate(OLD_MESSAGES, start=1):
+        con.execute("INSERT INTO ops.load_log VALUES (?, ?, 'sha', 1, 0, 0, 0, 'rejected', ?, now(), now(), "
+                    "'incidents', NULL)", [load_id, f"f{load_id}.csv", message])
+    con.execute("CHECKPOINT")
+
+    assert "withhold_clear_text" in apply_migrations(con)
+    text = " ".join(str(v) for table in ("ops.quarantine", "ops.load_log")
+                    for row in con.execute(f"SELECT * FROM {table}").fetchall() for v in row)
+    for clear in ("Jane", "High Street", "xe9"):
+        assert clear not in text
+    messages = [m for (m,) in con.execute("SELECT message FROM ops.load_log ORDER BY load_id").fetchall()]
+    assert messages[0].startswith("unexpected column(s) summary, 2 unknown name(s) not shown; missing required")
+    assert messages[1] == "cannot be read: Conversion Error: Could not convert string '...' to INT32"
+    assert messages[2] == "header is not UTF-8 (byte 4); said by the force contract"
+    records = [r for (r,) in con.execute("SELECT raw_record FROM ops.quarantine ORDER BY source_row").fetchall()]
+    assert all(json.loads(r) == {"withheld": "a line recorded before lines were hashed"} for r in records)
+
+    # The old bytes are in the file's free blocks until one compaction, which publish runs.
+    assert pending_compaction(con) == ["withhold_clear_text"]
+    con.close()
+    compact(path)
+    assert b"Jane Doe" not in path.read_bytes()
+    with duckdb.connect(str(path)) as con:
+        record_compaction(con, ["withhold_clear_text"])
+        assert pending_compaction(con) == []
+
+
+def test_known_column_names_stay_in_a_message_unknown_ones_go():
+    known = {"incident_id", "summary"}
+    assert withhold_unknown_names("unexpected column(s) summary, incident_id", known) == \
+        "unexpected column(s) summary, incident_id"
+    assert withhold_unknown_names("unexpected column(s) at field(s) 2 of 9 (unknown names are not shown)", known) == \
+        "unexpected column(s) at field(s) 2 of 9 (unknown names are not shown)"
+    assert withhold_unknown_names("x; unexpected column(s) Jo Bloggs", known) == \
+        "x; unexpected column(s) 1 unknown name(s) not shown"
