@@ -5,6 +5,7 @@ The manifest is prepared by `cdi prepare` (make targets, test fixtures) and by
 """
 
 
+import hashlib
 import os
 import shutil
 from collections.abc import Mapping
@@ -24,12 +25,11 @@ from dagster_dbt import (
 from dagster_duckdb import DuckDBResource
 from packaging.version import Version
 
-from orchestration.warehouse import qident, table_exists
 from orchestration.partitions import dep_on
 from orchestration.publish.watermark import last_load
-from orchestration.warehouse import WAREHOUSE_POOL
-from orchestration.settings import DBT_PROJECT_DIR, environment_variable
+from orchestration.settings import DBT_PROJECT_DIR, ENV_WAREHOUSE, duckdb_memory_limit, environment_variable
 from orchestration.transform.dbt_cli import dbt_executable
+from orchestration.warehouse import WAREHOUSE_POOL, qident, table_exists
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()
@@ -60,18 +60,47 @@ def dbt_resource() -> DbtCliResource:
     )
 
 
-def keep_parse_state(run_target: Path) -> None:
-    """Make this build's parse state the one the next build starts from.
+_PARSE_STATE = "partial_parse.msgpack"
+# One parse state per rendered profile (warehouse path, memory limit): dbt parses the whole
+# project again (~3 s) when the profile differs from the one its state was made with, so a
+# checkout serving two warehouses (a test run, a second environment) would parse every time.
+_PARSE_STATES = "parse-states"
+# The dbt project's folder of build outputs (target/).
+_TARGET = Path(dbt_project.project_dir, dbt_project.target_path)
 
-    dagster-dbt seeds each build with target/partial_parse.msgpack, but dbt throws it away and
-    parses the whole project again when the rendered profile differs from the one it was made
-    with (another CDI_WAREHOUSE or memory limit than `cdi prepare` saw): ~3 s every night."""
-    state = run_target / "partial_parse.msgpack"
+
+def _profile_key() -> str:
+    rendered = f"{os.environ.get(ENV_WAREHOUSE, '')}\0{duckdb_memory_limit()}"
+    return hashlib.sha256(rendered.encode()).hexdigest()[:16]
+
+
+def _replace(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pending = target.with_name(f".{target.name}.tmp")
+    shutil.copyfile(source, pending)
+    os.replace(pending, target)
+
+
+def restore_parse_state() -> None:
+    """Seed the next build (dagster-dbt copies target/partial_parse.msgpack into it) with the
+    parse state this warehouse's profile last left, when there is one."""
+    kept = _TARGET / _PARSE_STATES / f"{_profile_key()}.msgpack"
+    if kept.exists():
+        _replace(kept, _TARGET / _PARSE_STATE)
+
+
+def keep_parse_state(run_target: Path) -> None:
+    """Make this build's parse state the one the next build of this profile starts from."""
+    state = run_target / _PARSE_STATE
     if state.exists():
-        kept = Path(dbt_project.project_dir, dbt_project.target_path, state.name)
-        pending = kept.with_name(f".{state.name}.tmp")
-        shutil.copyfile(state, pending)
-        os.replace(pending, kept)
+        _replace(state, _TARGET / _PARSE_STATE)
+        _replace(state, _TARGET / _PARSE_STATES / f"{_profile_key()}.msgpack")
+        states = sorted((_TARGET / _PARSE_STATES).glob("*.msgpack"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in states[KEPT_PARSE_STATES:]:
+            stale.unlink(missing_ok=True)
+
+
+KEPT_PARSE_STATES = 8
 
 
 # dagster-dbt gives every build its own target folder (~13 MB: manifest, compiled SQL, logs);
@@ -161,6 +190,7 @@ def dbt_models(
     with warehouse.get_connection() as con:
         first_load_id = None if config.full_refresh else first_untested_load(con)
         through = last_load(con)
+    restore_parse_state()
     with environment_variable(TEST_FROM_LOAD_ID, None if first_load_id is None else str(first_load_id)):
         invocation = dbt.cli(args, context=context)
         events = list(invocation.stream())  # raises if a blocking test failed: nothing recorded
