@@ -82,3 +82,20 @@ def test_dictionary_is_kept_when_nothing_changed_and_rebuilt_when_columns_change
     assert changed.regenerated
     catalog = json.loads((published_copy / "docs" / "catalog.json").read_text(encoding="utf-8"))
     assert "police_area_code" in {c.lower() for c in catalog["nodes"]["model.crime_data_integrity.dim_force"]["columns"]}
+
+
+def test_a_new_published_folder_takes_the_cached_dictionary_without_a_dbt_process(nightly, published_copy, monkeypatch):
+    """Same dbt project and columns as a dictionary generated before (here: the night's):
+    the cached dbt output is published, no `dbt docs generate` runs."""
+    import shutil
+
+    def no_dbt(*args, **kwargs):
+        raise AssertionError("dbt docs generate started")
+
+    shutil.rmtree(published_copy / "docs")
+    monkeypatch.setattr("orchestration.publish.docs.generate_docs", no_dbt)
+    result = build_docs(nightly.settings.warehouse, published_copy)
+    assert result.regenerated and result.models > 30
+    night = nightly.settings.published_dir / "docs"
+    for name in ("index.html", "catalog.json"):
+        assert (published_copy / "docs" / name).read_bytes() == (night / name).read_bytes()

@@ -22,3 +22,25 @@ def test_dbt_version_comes_from_the_installed_package_not_a_dbt_process(monkeypa
 def test_dagster_dbt_still_asks_the_property_we_answer():
     """After a dagster-dbt upgrade that renamed it, the override would silently stop working."""
     assert isinstance(vars(DbtCliResource).get("_cli_version"), cached_property)
+
+
+def test_each_warehouse_profile_keeps_its_own_dbt_parse_state(tmp_path, monkeypatch):
+    """dbt parses the whole project (~3 s) when the profile differs from its state's: two
+    warehouses served from one checkout must not overwrite each other's state."""
+    from orchestration.settings import ENV_WAREHOUSE
+    from orchestration.transform import dbt as transform
+
+    monkeypatch.setattr(transform, "_TARGET", tmp_path / "target")
+    build = tmp_path / "build"
+    build.mkdir()
+    for warehouse in ("a.duckdb", "b.duckdb"):
+        monkeypatch.setenv(ENV_WAREHOUSE, str(tmp_path / warehouse))
+        (build / "partial_parse.msgpack").write_text(f"state of {warehouse}")
+        transform.keep_parse_state(build)
+    assert (tmp_path / "target" / "partial_parse.msgpack").read_text() == "state of b.duckdb"
+    monkeypatch.setenv(ENV_WAREHOUSE, str(tmp_path / "a.duckdb"))
+    transform.restore_parse_state()
+    assert (tmp_path / "target" / "partial_parse.msgpack").read_text() == "state of a.duckdb"
+    monkeypatch.setenv(ENV_WAREHOUSE, str(tmp_path / "new.duckdb"))
+    transform.restore_parse_state()  # no state for this profile yet: the last one stays
+    assert (tmp_path / "target" / "partial_parse.msgpack").read_text() == "state of a.duckdb"
