@@ -10,9 +10,10 @@ from orchestration.publish.assets import build_publish_asset
 from orchestration.publish.report_assets import report_assets
 from orchestration.quality.audit_status import audits_published
 from orchestration.quality.checks import build_quality_checks
+from orchestration.quality.dbt_tests import build_dbt_test_checks
 from orchestration.resources import build_resources
 from orchestration.settings import Settings
-from orchestration.transform.dbt import dbt_models
+from orchestration.transform.dbt import asset_keys_by_unique_id, dbt_manifest, dbt_models
 
 
 def build_definitions(settings: Settings) -> Definitions:
@@ -21,7 +22,8 @@ def build_definitions(settings: Settings) -> Definitions:
     upstream = [key for assets in (*ingest_assets, dbt_models) for key in assets.keys]
     return Definitions(
         assets=[*ingest_assets, dbt_models, build_publish_asset(upstream), *report_assets],
-        asset_checks=[*build_quality_checks(), audits_published],
+        asset_checks=[*build_quality_checks(), audits_published,
+                      build_dbt_test_checks(dbt_manifest(), asset_keys_by_unique_id())],
         jobs=[nightly_job],
         schedules=[nightly_schedule],
         sensors=[landing_sensor],

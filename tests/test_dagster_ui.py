@@ -197,8 +197,8 @@ def test_asset_pages_list_the_checks(ui, chromium, tmp_path):
     _wait_for_text(chromium, "landing_files_clean", "gx_incidents")
     _assert_png(chromium.screenshot(tmp_path / "ingest-checks.png"))
     _assert_stayed_local(chromium)
-    # dbt: its data tests are asset checks beside the mart's GX suite.
+    # dbt: its data tests are one check per model beside the mart's GX suite.
     _open(chromium, ui, f"/assets/{DBT_ASSET}?view=checks")
-    _wait_for_text(chromium, "gx_recording_accuracy", "not_null_recording_accuracy_")
+    _wait_for_text(chromium, "gx_recording_accuracy", "dbt_tests")
     _assert_png(chromium.screenshot(tmp_path / "dbt-checks.png"))
     _assert_stayed_local(chromium)

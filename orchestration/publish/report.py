@@ -93,7 +93,7 @@ class CheckResult:
             return "Great Expectations suites"
         if self.name == "landing_files_clean":
             return "landing files"
-        return "dbt tests"
+        return "dbt tests (one check per tested model)"
 
 
 @dataclass(frozen=True)

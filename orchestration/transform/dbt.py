@@ -6,15 +6,16 @@ The manifest is prepared by `cdi prepare` (make targets, test fixtures) and by
 
 
 import hashlib
+import json
 import os
 import shutil
 from collections.abc import Mapping
-from functools import cached_property
+from functools import cache, cached_property
 from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, Config, Output
+from dagster import AssetExecutionContext, AssetKey, AssetObservation, AssetSpec, Config, Output
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -28,6 +29,7 @@ from packaging.version import Version
 from orchestration.partitions import dep_on
 from orchestration.publish.watermark import last_load
 from orchestration.settings import DBT_PROJECT_DIR, ENV_WAREHOUSE, duckdb_memory_limit, environment_variable
+from orchestration.quality.dbt_tests import record_outcomes, build_outcomes
 from orchestration.transform.dbt_cli import dbt_executable
 from orchestration.warehouse import WAREHOUSE_POOL, qident, table_exists
 
@@ -133,7 +135,23 @@ class WarehouseTranslator(DagsterDbtTranslator):
         return spec.replace_attributes(key=AssetKey([props["schema"], props["name"]]), group_name=layer, deps=deps)
 
 
-translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+# dbt's data tests are not one Dagster asset check each (three events per test per night):
+# quality/dbt_tests.py summarises them in one check per tested model.
+translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=False))
+
+
+@cache
+def dbt_manifest() -> dict[str, Any]:
+    """The prepared manifest (`cdi prepare`), read once per process."""
+    return json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))
+
+
+@cache
+def asset_keys_by_unique_id() -> dict[str, AssetKey]:
+    """The asset key of every dbt model and seed, by its unique_id."""
+    manifest = dbt_manifest()
+    return {uid: translator.get_asset_spec(manifest, uid, dbt_project).key
+            for uid, node in manifest["nodes"].items() if node["resource_type"] in ("model", "seed")}
 
 
 # Read by the dbt macro rows_loaded_tonight(): the data tests that would scan a whole
@@ -178,7 +196,8 @@ class DbtBuildConfig(Config):
 def dbt_models(
     context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig, warehouse: DuckDBResource
 ):
-    """`dbt build`: seeds, models and their data tests (as asset checks) in DAG order.
+    """`dbt build`: seeds, models and their data tests in DAG order (the tests' outcomes go to
+    ops.dbt_test_results, summarised per model by the `dbt_tests` checks).
 
     Incremental models take only the loads they have not seen yet (see the README).
     Events are held until dbt exits: only then may this process open the warehouse (one
@@ -194,11 +213,15 @@ def dbt_models(
     with environment_variable(TEST_FROM_LOAD_ID, None if first_load_id is None else str(first_load_id)):
         invocation = dbt.cli(args, context=context)
         events = list(invocation.stream())  # raises if a blocking test failed: nothing recorded
+    outcomes = build_outcomes(invocation.target_path, asset_keys_by_unique_id())
     keep_parse_state(invocation.target_path)
     prune_run_targets()
     with warehouse.get_connection() as con:
         record_tested(con, through)
+        record_outcomes(con, context.run.run_id, outcomes)
         for event in events:
+            if isinstance(event, AssetObservation):
+                continue  # a test's result: in ops.dbt_test_results and the model's dbt_tests check
             if isinstance(event, Output):
                 schema, name = context.asset_key_for_output(event.output_name).path
                 count = con.execute(f"SELECT count(*) FROM {qident(schema)}.{qident(name)}").fetchone()[0]
