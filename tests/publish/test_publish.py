@@ -127,6 +127,22 @@ def _leftovers(published: Path) -> list[str]:
                   if path.name.startswith(".") or path.name.endswith((".tmp", ".old", ".wal")))
 
 
+RAW_TABLES = ("incidents", "crimes", "crime_decisions", "disposals", "audits", "incident_reviews",
+              "no_crime_reviews", "disposal_reviews", "police_uk_street")
+
+
+def _working_state(warehouse: Path) -> dict[str, list]:
+    """Every raw table, accuracy mart, load-log row (load times aside) and quarantined row."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        state = {t: con.execute(f'SELECT * FROM raw."{t}" ORDER BY ALL').fetchall() for t in RAW_TABLES}
+        for mart in ("recording_accuracy", "no_crime_accuracy", "disposal_accuracy"):
+            state[mart] = con.execute(f'SELECT * FROM marts."{mart}" ORDER BY ALL').fetchall()
+        state["load_log"] = con.execute(
+            "SELECT * EXCLUDE (started_at, finished_at) FROM ops.load_log ORDER BY load_id").fetchall()
+        state["quarantine"] = con.execute("SELECT * FROM ops.quarantine ORDER BY ALL").fetchall()
+    return state
+
+
 def _recovered(run_id: str, pid: int, step: str) -> str:
     return f"previous run {run_id} (pid {pid}) died at step {step}: marked failed, released the warehouse"
 
@@ -148,6 +164,7 @@ def test_sigkill_at_ingest_dbt_and_publish_then_a_plain_run_recovers(nightly, co
     landing, workdir = copy_of_night
     published = workdir / "published" / "warehouse.duckdb"
     good = _signature(published)
+    loaded = _working_state(workdir / "warehouse.duckdb")
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(PROJECT_ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml")
@@ -181,6 +198,11 @@ def test_sigkill_at_ingest_dbt_and_publish_then_a_plain_run_recovers(nightly, co
     assert _parquet(workdir / "published") == clean
     assert _leftovers(workdir / "published") == []
     assert len(list((workdir / "published" / "nights").iterdir())) == 2  # current and previous
+    # Idempotent too: three killed runs and a plain one over the same landing folder leave every
+    # raw table, mart, load-log row and quarantined row exactly as the loaded night had them.
+    after = _working_state(workdir / "warehouse.duckdb")
+    for name in loaded:
+        assert after[name] == loaded[name], name
     with duckdb.connect(str(workdir / "warehouse.duckdb"), read_only=True) as con:
         duplicates = con.execute(
             "SELECT count(*) - count(DISTINCT (_source_file, _source_row)) FROM raw.crimes").fetchone()[0]
