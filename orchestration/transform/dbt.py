@@ -188,7 +188,7 @@ class DbtBuildConfig(Config):
 
 
 @dbt_assets(
-    manifest=dbt_project.manifest_path,
+    manifest=dbt_manifest(),  # read once: the dbt_tests checks use the same dict
     project=dbt_project,
     dagster_dbt_translator=translator,
     pool=WAREHOUSE_POOL,
