@@ -167,10 +167,10 @@ def landing_force_days(landing_dir: Path) -> list[ForceDay]:
     return sorted(ForceDay(export_date, force_id) for force_id, export_date in force_day_folders(landing_dir))
 
 
-def check_forces(selected: Iterable[str], landing_dir: Path) -> list[str]:
+def check_forces(selected: Iterable[str], folders: Iterable[ForceDay]) -> list[str]:
     """The selected forces, sorted; ValueError naming any that is neither in the forces seed
-    nor a folder of the landing folder (a typo would otherwise load nothing, silently)."""
-    known = set(seed_forces()) | {day.force_id for day in landing_force_days(landing_dir)}
+    nor among the landing folder's `folders` (a typo would otherwise load nothing, silently)."""
+    known = set(seed_forces()) | {day.force_id for day in folders}
     selected = sorted(set(selected))
     unknown = [force for force in selected if force not in known]
     if unknown:

@@ -378,11 +378,11 @@ def plan_run(
     """The one run a request makes: its dates (without: every export date found in the landing
     folder, yesterday if none) and forces (without: every force). ValueError for a date
     outside the partition range or a force nobody knows."""
+    folders = landing_force_days(settings.landing_dir)
     if dates is None:
-        days = landing_force_days(settings.landing_dir)
-        dates = (days[0].export_date, days[-1].export_date) if days else (yesterday(),) * 2
+        dates = (folders[0].export_date, folders[-1].export_date) if folders else (yesterday(),) * 2
     check_dates(*dates)
-    return RunPlan(dates[0], dates[1], tuple(check_forces(forces, settings.landing_dir)) if forces else ())
+    return RunPlan(dates[0], dates[1], tuple(check_forces(forces, folders)) if forces else ())
 
 
 def _describe_check(evaluation) -> str:

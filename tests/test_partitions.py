@@ -46,9 +46,10 @@ def test_forces_are_run_config_of_each_export_table_and_unknown_ones_are_refused
     config = forces_op_config(["kent", "essex", "kent"])
     assert set(config) == {f"raw__{kind.table}" for kind in PARTITIONED_KINDS} and len(config) == 4
     assert {op["config"]["forces"] == ["essex", "kent"] for op in config.values()} == {True}
-    assert check_forces(["new-force", "kent"], tmp_path) == ["kent", "new-force"]  # a landing folder counts
+    folders = landing_force_days(tmp_path)
+    assert check_forces(["new-force", "kent"], folders) == ["kent", "new-force"]  # a landing folder counts
     with pytest.raises(ValueError, match="unknown force.*atlantis"):
-        check_forces(["atlantis", "kent"], tmp_path)
+        check_forces(["atlantis", "kent"], folders)
 
 
 def test_date_tags_name_one_partition_or_a_range():

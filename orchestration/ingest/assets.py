@@ -2,8 +2,9 @@
 
 Nightly force exports are partitioned by export date (`orchestration.partitions`); a run of
 a range of dates loads their folders (of the forces its config names, else every force) in
-one step (single-run backfill policy: a year of history is one run, not hundreds). Audit sheets and police.uk files are
-not nightly drops: their assets load whatever new file the landing folder holds.
+one step (single-run backfill policy: a year of history is one run, not hundreds). Audit
+sheets and police.uk files are not nightly drops: their assets load whatever new file the
+landing folder holds.
 """
 
 import datetime as dt
@@ -62,12 +63,13 @@ def _force_days(context: AssetExecutionContext, landing: Path, forces: list[str]
     dates = _dates(context)
     if dates is None:
         return None
+    folders = landing_force_days(landing)
     try:
-        selected = set(check_forces(forces, landing))
+        selected = set(check_forces(forces, folders))
     except ValueError as exc:
         raise Failure(str(exc)) from None
     wanted = set(dates)
-    days = {(day.force_id, day.export_date) for day in landing_force_days(landing)
+    days = {(day.force_id, day.export_date) for day in folders
             if day.export_date in wanted and (not selected or day.force_id in selected)}
     span = str(dates[0]) if len(dates) == 1 else f"{dates[0]} .. {dates[-1]}"
     context.log.info(f"export date(s) {span}: {len(days)} force folder(s) of "
