@@ -115,12 +115,10 @@ def forces_op_config(forces: Sequence[str]) -> dict:
             for kind in PARTITIONED_KINDS}
 
 
-def date_tags(first: dt.date, last: dt.date) -> dict[str, str]:
-    """Run tags for the export dates first..last: one partition, or a range (one run)."""
-    if last < first:
-        raise ValueError(f"the last date {last} is before the first {first}")
-    if first == last:
-        return {PARTITION_TAG: first.isoformat()}
+def range_tags(first: dt.date, last: dt.date) -> dict[str, str]:
+    """Run tags for the export dates first..last in one run (a single date is a partition key)."""
+    if last <= first:
+        raise ValueError(f"not a range of dates: {first} .. {last}")
     return {RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat()}
 
 

@@ -41,7 +41,7 @@ from orchestration.partitions import (
     TIMEZONE,
     check_dates,
     check_forces,
-    date_tags,
+    range_tags,
     forces_op_config,
     landing_force_days,
 )
@@ -64,7 +64,7 @@ class RunPlan:
         return (self.last - self.first).days + 1
 
     def tags(self) -> dict[str, str]:
-        return {} if self.partition_count == 1 else date_tags(self.first, self.last)
+        return {} if self.partition_count == 1 else range_tags(self.first, self.last)
 
     @property
     def partition_key(self) -> str | None:

@@ -16,7 +16,7 @@ from orchestration.partitions import (
     ForceDay,
     check_dates,
     check_forces,
-    date_tags,
+    range_tags,
     forces_op_config,
     landing_force_days,
 )
@@ -52,12 +52,11 @@ def test_forces_are_run_config_of_each_export_table_and_unknown_ones_are_refused
         check_forces(["atlantis", "kent"], folders)
 
 
-def test_date_tags_name_one_partition_or_a_range():
-    assert date_tags(dt.date(2014, 1, 6), dt.date(2014, 1, 6)) == {"dagster/partition": "2014-01-06"}
-    assert date_tags(dt.date(2014, 1, 6), dt.date(2014, 1, 8)) == {
+def test_range_tags_name_the_first_and_last_date_of_one_run():
+    assert range_tags(dt.date(2014, 1, 6), dt.date(2014, 1, 8)) == {
         "dagster/asset_partition_range_start": "2014-01-06", "dagster/asset_partition_range_end": "2014-01-08"}
-    with pytest.raises(ValueError, match="before"):
-        date_tags(dt.date(2014, 1, 8), dt.date(2014, 1, 6))
+    with pytest.raises(ValueError, match="not a range"):
+        range_tags(dt.date(2014, 1, 8), dt.date(2014, 1, 6))
 
 
 def test_dates_outside_the_partition_range_are_refused_by_name():
