@@ -48,6 +48,25 @@ CREATE TABLE IF NOT EXISTS ops.quarantine (
     raw_record VARCHAR,
     reason VARCHAR NOT NULL
 );
+-- ingest/migrations.py: each change to data the warehouse holds, applied once
+CREATE TABLE IF NOT EXISTS ops.schema_migrations (
+    name VARCHAR PRIMARY KEY,
+    applied_at TIMESTAMP NOT NULL,
+    rows_changed BIGINT NOT NULL
+);
+-- publish/watermark.py: every load up to this id is in readers' hands (one row)
+CREATE TABLE IF NOT EXISTS ops.published_through (load_id BIGINT NOT NULL);
+-- transform/dbt.py: every load up to this id was in the warehouse when a dbt build passed
+CREATE TABLE IF NOT EXISTS ops.dbt_tested_through (load_id BIGINT);
+-- quality/dbt_tests.py: each dbt data test's outcome in the latest build
+CREATE TABLE IF NOT EXISTS ops.dbt_test_results (
+    run_id VARCHAR NOT NULL,
+    asset_key VARCHAR NOT NULL,
+    test VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    failures BIGINT,
+    message VARCHAR
+);
 """
 
 

@@ -19,13 +19,6 @@ from orchestration.ingest.kinds import EXPORT_KINDS
 from orchestration.ingest.pseudonymise import PSEUDONYM_HEX_DIGITS
 from orchestration.warehouse import OPS_DDL, qident
 
-MIGRATIONS_DDL = """
-CREATE TABLE IF NOT EXISTS ops.schema_migrations (
-    name VARCHAR PRIMARY KEY,
-    applied_at TIMESTAMP NOT NULL,
-    rows_changed BIGINT NOT NULL
-)
-"""
 # HMAC-SHA256 in hex, as pseudonyms were stored before they were truncated to 128 bits.
 FULL_HEX_DIGITS = 64
 
@@ -204,7 +197,7 @@ def record_compaction(con: duckdb.DuckDBPyConnection, names: list[str]) -> None:
 
 def apply_migrations(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None] | None = None) -> list[str]:
     """Apply the migrations this warehouse has not had yet, in order; returns their names."""
-    con.execute(MIGRATIONS_DDL)
+    con.execute(OPS_DDL)  # ops.schema_migrations among them
     done = {name for (name,) in con.execute("SELECT name FROM ops.schema_migrations").fetchall()}
     applied = []
     for name, migrate in MIGRATIONS:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.warehouse import qident, table_exists
+from orchestration.warehouse import OPS_DDL, qident, table_exists
 
 TABLE = ("ops", "published_through")
 _TABLE = ".".join(qident(part) for part in TABLE)
@@ -37,7 +37,7 @@ def record_published(con: duckdb.DuckDBPyConnection, through: int | None) -> Non
         return
     con.execute("BEGIN")
     # The load id alone: a re-run of the same night must leave every table as it was.
-    con.execute(f"CREATE TABLE IF NOT EXISTS {_TABLE} (load_id BIGINT NOT NULL)")
+    con.execute(OPS_DDL)
     con.execute(f"DELETE FROM {_TABLE}")
     con.execute(f"INSERT INTO {_TABLE} VALUES (?)", [through])
     con.execute("COMMIT")

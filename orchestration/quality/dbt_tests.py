@@ -29,20 +29,10 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from orchestration.warehouse import WAREHOUSE_POOL, table_exists
+from orchestration.warehouse import OPS_DDL, WAREHOUSE_POOL, table_exists
 
 CHECK_NAME = "dbt_tests"
-RESULTS_TABLE = ("ops", "dbt_test_results")
-RESULTS_DDL = """
-CREATE TABLE IF NOT EXISTS ops.dbt_test_results (
-    run_id VARCHAR NOT NULL,
-    asset_key VARCHAR NOT NULL,
-    test VARCHAR NOT NULL,
-    status VARCHAR NOT NULL,
-    failures BIGINT,
-    message VARCHAR
-)
-"""
+RESULTS_TABLE = ("ops", "dbt_test_results")  # its DDL: orchestration/warehouse.py
 # Tests whose status is not one of these made the build fail (and the step with it).
 _PASSING = {"pass"}
 
@@ -80,7 +70,7 @@ def build_outcomes(target: Path, asset_keys: Mapping[str, AssetKey]) -> list[tup
 
 def record_outcomes(con, run_id: str, outcomes: list[tuple[str, str, str, int | None, str]]) -> None:
     """Keep the latest build's outcomes only: the table does not grow with the nights."""
-    con.execute(RESULTS_DDL)
+    con.execute(OPS_DDL)
     con.execute("DELETE FROM ops.dbt_test_results")
     if outcomes:
         con.executemany("INSERT INTO ops.dbt_test_results VALUES (?, ?, ?, ?, ?, ?)",

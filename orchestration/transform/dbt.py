@@ -31,7 +31,7 @@ from orchestration.publish.watermark import last_load
 from orchestration.settings import DBT_PROJECT_DIR, ENV_WAREHOUSE, duckdb_memory_limit, environment_variable
 from orchestration.quality.dbt_tests import record_outcomes, build_outcomes
 from orchestration.transform.dbt_cli import dbt_executable
-from orchestration.warehouse import WAREHOUSE_POOL, qident, table_exists
+from orchestration.warehouse import OPS_DDL, WAREHOUSE_POOL, qident, table_exists
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()
@@ -176,7 +176,7 @@ def first_untested_load(con) -> int | None:
 def record_tested(con, through: int | None) -> None:
     if through is None:
         return
-    con.execute(f"CREATE TABLE IF NOT EXISTS {_TESTED_THROUGH_TABLE} (load_id BIGINT)")
+    con.execute(OPS_DDL)
     con.execute(f"DELETE FROM {_TESTED_THROUGH_TABLE}")
     con.execute(f"INSERT INTO {_TESTED_THROUGH_TABLE} VALUES (?)", [through])
 
