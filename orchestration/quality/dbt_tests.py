@@ -33,8 +33,14 @@ from orchestration.warehouse import OPS_DDL, WAREHOUSE_POOL, table_exists
 
 CHECK_NAME = "dbt_tests"
 RESULTS_TABLE = ("ops", "dbt_test_results")  # its DDL: orchestration/warehouse.py
-# Tests whose status is not one of these made the build fail (and the step with it).
+# The one status of a test that passed; `warn` (a warn-severity test that found rows), `fail`
+# and `error` did not (the last two fail the build itself).
 _PASSING = {"pass"}
+
+
+def _attached(node: Mapping[str, Any]) -> str | None:
+    """The model or seed a test node tests (a relationships test names it first)."""
+    return node.get("attached_node") or next(iter(node["depends_on"]["nodes"]), None)
 
 
 def nodes_with_tests(manifest: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -43,7 +49,7 @@ def nodes_with_tests(manifest: Mapping[str, Any]) -> dict[str, list[str]]:
     for node in manifest["nodes"].values():
         if node["resource_type"] != "test":
             continue
-        attached = node.get("attached_node") or next(iter(node["depends_on"]["nodes"]), None)
+        attached = _attached(node)
         if attached and attached.split(".")[0] in ("model", "seed"):
             tests.setdefault(attached, []).append(node["name"])
     return tests
@@ -59,8 +65,7 @@ def build_outcomes(target: Path, asset_keys: Mapping[str, AssetKey]) -> list[tup
         node = manifest["nodes"].get(result["unique_id"])
         if node is None or node["resource_type"] != "test":
             continue
-        attached = node.get("attached_node") or next(iter(node["depends_on"]["nodes"]), None)
-        key = asset_keys.get(attached or "")
+        key = asset_keys.get(_attached(node) or "")
         if key is None:
             continue
         outcomes.append((key.to_user_string(), node["name"], result["status"], result.get("failures"),
