@@ -10,13 +10,10 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from orchestration.ingest.kinds import EXPORT_KINDS
 from orchestration.ingest.landing import discover
 from orchestration.ingest.loader import FileLoader
-from orchestration.ingest.schema import ensure_schema
 
 HEADER = "incident_id,received_at,channel,opening_code,closing_code,caller_name,caller_dob,caller_address,summary"
 KEY = "test-key"
@@ -33,14 +30,6 @@ def _write(landing: Path, lines: list[str], newline: str = "\n", day: str = "201
     data = (newline.join(lines) + newline).encode()
     path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
     return path
-
-
-@pytest.fixture
-def con():
-    connection = duckdb.connect()
-    ensure_schema(connection, EXPORT_KINDS)
-    yield connection
-    connection.close()
 
 
 def _load(con, landing: Path, batched: bool = False):

@@ -15,21 +15,11 @@ from orchestration.ingest.kinds import EXPORT_KINDS, KINDS_BY_NAME
 from orchestration.ingest.landing import discover
 from orchestration.ingest.loader import FileLoader
 from orchestration.ingest.schema import ensure_schema
+from tests.ingest.landing_files import csv_lines, write_export
 
 HEADER = "incident_id,received_at,channel,opening_code,closing_code,caller_name,caller_dob,caller_address,summary"
 GOOD = 'HT-I-1,2014-01-06T10:00:00,999,ASSAULT,CRIME_RECORDED,Jane Doe,1980-02-03,"1 Elm Road, Hitchin",fight'
 KEY = "test-key"
-
-
-def _write(landing: Path, name: str, content: bytes, day: str = "2014-01-06") -> Path:
-    path = landing / "hertfordshire" / day / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-    return path
-
-
-def _lines(*rows: str) -> bytes:
-    return ("\n".join(rows) + "\n").encode()
 
 
 @pytest.fixture
@@ -59,15 +49,15 @@ def _reconciles(con) -> None:
 
 def test_corrupt_corpus_lands_in_load_log_and_quarantine(tmp_path, con):
     landing = tmp_path / "landing"
-    _write(landing, "incidents.csv", _lines(HEADER, GOOD, "HT-I-2,2014-01-06T11:00:00,101", GOOD.replace("HT-I-1", "HT-I-3") + ",extra"), "2014-01-01")
-    _write(landing, "incidents.csv", _lines(HEADER, GOOD, GOOD.replace("2014-01-06T10:00:00", "06/01/2014 25:61")), "2014-01-02")
-    _write(landing, "incidents.csv", _lines("incident_id,channel", "HT-I-1,999"), "2014-01-03")
-    _write(landing, "incidents.csv", _lines(HEADER, GOOD, GOOD, GOOD.replace("HT-I-1", "")), "2014-01-04")
-    _write(landing, "incidents.csv", b"", "2014-01-05")
-    _write(landing, "incidents.csv.gz", gzip.compress(_lines(HEADER, *[GOOD.replace("HT-I-1", f"HT-I-{n}") for n in range(5000)]))[:2000], "2014-01-06")
-    _write(landing, "incidents.csv", _lines(HEADER, GOOD, "HT-I-9,2014-01-06T10:00:00,999,A,B,Zo\xeb Smith,,,x".replace("\xeb", "?")).replace(b"Zo? ", b"Zo\xeb "), "2014-01-07")
-    _write(landing, "incidents.csv", _lines(HEADER), "2014-01-08")
-    _write(landing, "incidents.csv", HEADER.encode("utf-16"), "2014-01-09")
+    write_export(landing, "incidents.csv", csv_lines(HEADER, GOOD, "HT-I-2,2014-01-06T11:00:00,101", GOOD.replace("HT-I-1", "HT-I-3") + ",extra"), "2014-01-01")
+    write_export(landing, "incidents.csv", csv_lines(HEADER, GOOD, GOOD.replace("2014-01-06T10:00:00", "06/01/2014 25:61")), "2014-01-02")
+    write_export(landing, "incidents.csv", csv_lines("incident_id,channel", "HT-I-1,999"), "2014-01-03")
+    write_export(landing, "incidents.csv", csv_lines(HEADER, GOOD, GOOD, GOOD.replace("HT-I-1", "")), "2014-01-04")
+    write_export(landing, "incidents.csv", b"", "2014-01-05")
+    write_export(landing, "incidents.csv.gz", gzip.compress(csv_lines(HEADER, *[GOOD.replace("HT-I-1", f"HT-I-{n}") for n in range(5000)]))[:2000], "2014-01-06")
+    write_export(landing, "incidents.csv", csv_lines(HEADER, GOOD, "HT-I-9,2014-01-06T10:00:00,999,A,B,Zo\xeb Smith,,,x".replace("\xeb", "?")).replace(b"Zo? ", b"Zo\xeb "), "2014-01-07")
+    write_export(landing, "incidents.csv", csv_lines(HEADER), "2014-01-08")
+    write_export(landing, "incidents.csv", HEADER.encode("utf-16"), "2014-01-09")
 
     loads = _load_all(con, landing)
     by_day = {path.split("/")[1]: load for path, load in loads.items()}
@@ -105,7 +95,7 @@ def test_corrupt_corpus_lands_in_load_log_and_quarantine(tmp_path, con):
 
 def test_no_personal_data_in_clear_even_in_quarantine(tmp_path, con):
     landing = tmp_path / "landing"
-    _write(landing, "incidents.csv", _lines(HEADER, GOOD, GOOD, 'HT-I-7,x,999,A,B,Jane Doe,1980-02-03,"1 Elm Road, Hitchin"'))
+    write_export(landing, "incidents.csv", csv_lines(HEADER, GOOD, GOOD, 'HT-I-7,x,999,A,B,Jane Doe,1980-02-03,"1 Elm Road, Hitchin"'))
     _load_all(con, landing)
     text = " ".join(str(v) for row in con.execute(
         "SELECT * FROM raw.incidents UNION ALL BY NAME SELECT * FROM ops.quarantine").fetchall() for v in row)
@@ -119,7 +109,7 @@ def test_timestamps_are_stored_in_utc(tmp_path, con):
     landing = tmp_path / "landing"
     summer = GOOD.replace("2014-01-06T10:00:00", "2014-07-06T10:00:00").replace("HT-I-1", "HT-I-2")
     offset = GOOD.replace("2014-01-06T10:00:00", "2014-07-06T10:00:00+00:00").replace("HT-I-1", "HT-I-3")
-    _write(landing, "incidents.csv", _lines(HEADER, GOOD, summer, offset))
+    write_export(landing, "incidents.csv", csv_lines(HEADER, GOOD, summer, offset))
     _load_all(con, landing)
     got = dict(con.execute("SELECT incident_id, strftime(received_at, '%H:%M') FROM raw.incidents").fetchall())
     assert got == {"HT-I-1": "10:00", "HT-I-2": "09:00", "HT-I-3": "10:00"}
@@ -127,7 +117,7 @@ def test_timestamps_are_stored_in_utc(tmp_path, con):
 
 def test_unchanged_file_is_not_reloaded_and_a_changed_one_replaces_its_rows(tmp_path, con):
     landing = tmp_path / "landing"
-    path = _write(landing, "incidents.csv", _lines(HEADER, GOOD))
+    path = write_export(landing, "incidents.csv", csv_lines(HEADER, GOOD))
     kind = KINDS_BY_NAME["incidents"]
     first = load_kind(con, landing, kind, KEY)
     before = con.execute("SELECT * FROM raw.incidents").fetchall()
@@ -137,7 +127,7 @@ def test_unchanged_file_is_not_reloaded_and_a_changed_one_replaces_its_rows(tmp_
     assert con.execute("SELECT * FROM raw.incidents").fetchall() == before
     assert con.execute("SELECT count(*) FROM ops.load_log").fetchone()[0] == 1
 
-    path.write_bytes(_lines(HEADER, GOOD.replace("fight", "fight (corrected)"), GOOD.replace("HT-I-1", "HT-I-2")))
+    path.write_bytes(csv_lines(HEADER, GOOD.replace("fight", "fight (corrected)"), GOOD.replace("HT-I-1", "HT-I-2")))
     third = load_kind(con, landing, kind, KEY)
     assert third.loads[0].status == "loaded" and "replaces" in third.loads[0].message
     assert con.execute("SELECT incident_id, summary FROM raw.incidents ORDER BY 1").fetchall() == [
@@ -146,8 +136,8 @@ def test_unchanged_file_is_not_reloaded_and_a_changed_one_replaces_its_rows(tmp_
 
 def test_identical_content_under_another_name_is_skipped(tmp_path, con):
     landing = tmp_path / "landing"
-    _write(landing, "incidents.csv", _lines(HEADER, GOOD), "2014-01-06")
-    _write(landing, "incidents.csv", _lines(HEADER, GOOD), "2014-01-07")
+    write_export(landing, "incidents.csv", csv_lines(HEADER, GOOD), "2014-01-06")
+    write_export(landing, "incidents.csv", csv_lines(HEADER, GOOD), "2014-01-07")
     loads = _load_all(con, landing)
     assert [l.status for l in loads.values()] == ["loaded", "skipped"]
     assert con.execute("SELECT count(*) FROM raw.incidents").fetchone()[0] == 1
@@ -155,7 +145,7 @@ def test_identical_content_under_another_name_is_skipped(tmp_path, con):
 
 def test_a_failure_mid_file_leaves_nothing_behind(tmp_path, con, monkeypatch):
     landing = tmp_path / "landing"
-    _write(landing, "incidents.csv", _lines(HEADER, GOOD))
+    write_export(landing, "incidents.csv", csv_lines(HEADER, GOOD))
     loader = FileLoader(con, KEY, run_id="test")
     original = loader._log
 
@@ -187,13 +177,13 @@ def _first_nights_files(landing: Path) -> None:
         rows = [GOOD.replace("HT-I-1", f"HT-I-{day}{n}") for n in range(20)]
         rows.append(rows[3])  # a duplicate key within the file: quarantined
         rows.append(GOOD.replace("HT-I-1", "HT-I-SHARED").replace("fight", f"day {day}"))  # one key, nine versions
-        _write(landing, "incidents.csv", _lines(HEADER, *rows), f"2014-02-{day:02d}")
-    _write(landing, "incidents.csv", _lines(HEADER, GOOD, "HT-I-2,2014-01-06T11:00:00,101"), "2014-02-10")  # ragged row
-    _write(landing, "incidents.csv", _lines(HEADER, GOOD.replace("2014-01-06T10:00:00", "25:61")), "2014-02-11")
-    _write(landing, "incidents.csv", _lines("incident_id,channel", "HT-I-1,999"), "2014-02-12")  # bad header
-    _write(landing, "incidents.csv", _lines(HEADER), "2014-02-13")  # no rows
-    _write(landing, "incidents.csv", _lines(HEADER, GOOD.replace("HT-I-1", "HT-I-11")), "2014-02-14")  # same as below
-    _write(landing, "incidents.csv", _lines(HEADER, GOOD.replace("HT-I-1", "HT-I-11")), "2014-02-15")
+        write_export(landing, "incidents.csv", csv_lines(HEADER, *rows), f"2014-02-{day:02d}")
+    write_export(landing, "incidents.csv", csv_lines(HEADER, GOOD, "HT-I-2,2014-01-06T11:00:00,101"), "2014-02-10")  # ragged row
+    write_export(landing, "incidents.csv", csv_lines(HEADER, GOOD.replace("2014-01-06T10:00:00", "25:61")), "2014-02-11")
+    write_export(landing, "incidents.csv", csv_lines("incident_id,channel", "HT-I-1,999"), "2014-02-12")  # bad header
+    write_export(landing, "incidents.csv", csv_lines(HEADER), "2014-02-13")  # no rows
+    write_export(landing, "incidents.csv", csv_lines(HEADER, GOOD.replace("HT-I-1", "HT-I-11")), "2014-02-14")  # same as below
+    write_export(landing, "incidents.csv", csv_lines(HEADER, GOOD.replace("HT-I-1", "HT-I-11")), "2014-02-15")
 
 
 def test_batched_load_equals_file_by_file(tmp_path):
@@ -208,7 +198,7 @@ def test_batched_load_equals_file_by_file(tmp_path):
         loader = FileLoader(con, KEY, run_id="test")
         for night in range(2):
             if night == 1:  # a corrected file: its rows replace the first version's
-                _write(landing, "incidents.csv", _lines(HEADER, GOOD.replace("HT-I-1", "HT-I-99")), "2014-02-02")
+                write_export(landing, "incidents.csv", csv_lines(HEADER, GOOD.replace("HT-I-1", "HT-I-99")), "2014-02-02")
             files = list(discover(landing))
             loads = [loader.load(f) for f in files] if mode == "one_by_one" else loader.load_all(files)
             results[(mode, night)] = [(l.file.relative_path, l.status, l.rows_read, l.rows_quarantined, l.message)
@@ -235,7 +225,7 @@ def test_header_only_files_are_loaded_in_one_batch(tmp_path, con):
     """Nights with no decisions: identical header-only files are not twins of each other."""
     landing = tmp_path / "landing"
     for day in range(1, 31):
-        _write(landing, "incidents.csv", _lines(HEADER), f"2014-03-{day:02d}")
+        write_export(landing, "incidents.csv", csv_lines(HEADER), f"2014-03-{day:02d}")
     loader = FileLoader(con, KEY, run_id="test")
     batches = []
     original = loader._load_batch

@@ -13,13 +13,9 @@ import json
 import re
 from pathlib import Path
 
-import duckdb
-import pytest
-
-from orchestration.ingest.kinds import EXPORT_KINDS
 from orchestration.ingest.landing import discover
 from orchestration.ingest.loader import FileLoader
-from orchestration.ingest.schema import ensure_schema
+from tests.ingest.landing_files import csv_lines, write_export
 
 HEADER = "incident_id,received_at,channel,opening_code,closing_code,caller_name,caller_dob,caller_address,summary"
 KEY = "test-key"
@@ -35,22 +31,8 @@ def _row(n: int, name: str = NAME, summary: str = "fight", address: str = ADDRES
 
 
 def _write(landing: Path, day: str, content: bytes, name: str = "incidents.csv") -> Path:
-    path = landing / "hertfordshire" / day / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-    return path
-
-
-def _lines(*rows: str) -> bytes:
-    return ("\n".join(rows) + "\n").encode()
-
-
-@pytest.fixture
-def con():
-    connection = duckdb.connect()
-    ensure_schema(connection, EXPORT_KINDS)
-    yield connection
-    connection.close()
+    """An incidents export of `day` (these tests vary the day more than the file name)."""
+    return write_export(landing, name, content, day)
 
 
 def _load(con, landing: Path):
@@ -62,7 +44,7 @@ def test_a_row_that_does_not_split_keeps_its_number_field_count_and_line_hash_on
     landing = tmp_path / "landing"
     ragged = f"HT-I-2,2014-01-06T10:00:00,999,{NAME},{DOB}"  # the name where the header says opening_code
     broken = _row(3).replace(f'"{ADDRESS}"', f'"{ADDRESS}"x')  # text after a closing quote
-    _write(landing, "2014-01-06", _lines(HEADER, _row(1), ragged, broken))
+    _write(landing, "2014-01-06", csv_lines(HEADER, _row(1), ragged, broken))
     (load,) = _load(con, landing).values()
     assert (load.rows_read, load.rows_loaded, load.rows_quarantined) == (3, 1, 2)
     got = con.execute("SELECT source_row, raw_record, reason FROM ops.quarantine ORDER BY 1").fetchall()
@@ -75,7 +57,7 @@ def test_a_row_that_does_not_split_keeps_its_number_field_count_and_line_hash_on
 
 def test_a_row_that_splits_keeps_its_fields_pseudonymised(tmp_path, con):
     landing = tmp_path / "landing"
-    _write(landing, "2014-01-06", _lines(HEADER, _row(1).replace("2014-01-06T10:00:00", "yesterday")))
+    _write(landing, "2014-01-06", csv_lines(HEADER, _row(1).replace("2014-01-06T10:00:00", "yesterday")))
     _load(con, landing)
     record = json.loads(con.execute("SELECT raw_record FROM ops.quarantine").fetchone()[0])
     assert record["caller_name"] == _pseudonym(NAME) and record["caller_address"] == _pseudonym(ADDRESS)
@@ -85,8 +67,8 @@ def test_a_row_that_splits_keeps_its_fields_pseudonymised(tmp_path, con):
 def test_a_rejected_header_never_quotes_the_file(tmp_path, con):
     """A header that is really a data row (it holds a name), and an unknown column name."""
     landing = tmp_path / "landing"
-    _write(landing, "2014-01-06", _lines(_row(1), _row(2)))
-    _write(landing, "2014-01-07", _lines(HEADER + f",{NAME}", _row(1) + ",x"))
+    _write(landing, "2014-01-06", csv_lines(_row(1), _row(2)))
+    _write(landing, "2014-01-07", csv_lines(HEADER + f",{NAME}", _row(1) + ",x"))
     loads = _load(con, landing)
     assert loads["2014-01-06"].message == (
         "missing required column(s) incident_id, received_at; the header has 9 field(s), none of them a known "
@@ -106,7 +88,7 @@ def test_free_text_holds_the_rows_own_values_as_their_pseudonyms(tmp_path, con):
     ]
     rows = [_row(1, f"  {NAME} ", summaries[0]), _row(2, "Al", summaries[1]),
             _row(3, NAME, summaries[2]).replace("2014-01-06T10:00:00", "never")]  # quarantined: masked there too
-    _write(landing, "2014-01-06", _lines(HEADER, *rows))
+    _write(landing, "2014-01-06", csv_lines(HEADER, *rows))
     _load(con, landing)
     name, address = f"[caller_name:{_pseudonym(NAME)}]", f"[caller_address:{_pseudonym(ADDRESS)}]"
     got = dict(con.execute("SELECT incident_id, summary FROM raw.incidents").fetchall())
@@ -120,25 +102,25 @@ def test_free_text_holds_the_rows_own_values_as_their_pseudonyms(tmp_path, con):
 
 def _nasty_files(landing: Path) -> None:
     """Every way a personal value could slip past the field-by-field pseudonyms."""
-    _write(landing, "2014-01-01", _lines(HEADER, _row(1), f"HT-I-2,2014-01-06T10:00:00,{NAME},{ADDRESS}",
+    _write(landing, "2014-01-01", csv_lines(HEADER, _row(1), f"HT-I-2,2014-01-06T10:00:00,{NAME},{ADDRESS}",
                                          _row(3) + f",{NAME}"))  # ragged rows
-    _write(landing, "2014-01-02", _lines(HEADER, _row(1), _row(2).replace(f'"{ADDRESS}"', f'"{ADDRESS}'),
+    _write(landing, "2014-01-02", csv_lines(HEADER, _row(1), _row(2).replace(f'"{ADDRESS}"', f'"{ADDRESS}'),
                                          f"HT-I-3,2014-01-06T10:00:00,999,A,B,Kit Marlowe,{DOB},Hitchin,x"))  # never closed
-    _write(landing, "2014-01-03", _lines(_row(1), _row(2)))  # the header is a data row
+    _write(landing, "2014-01-03", csv_lines(_row(1), _row(2)))  # the header is a data row
     quarantined = _row(2, summary=f'"{NAME}"').replace("2014-01-06T10:00:00", "")
-    _write(landing, "2014-01-04", _lines(HEADER, _row(1, summary=f'"{NAME} called"'), quarantined))  # free text
-    _write(landing, "2014-01-05", _lines(HEADER, _row(1)).replace(b"Quarrington", b"Qu\xe4rrington"))  # cp1252
+    _write(landing, "2014-01-04", csv_lines(HEADER, _row(1, summary=f'"{NAME} called"'), quarantined))  # free text
+    _write(landing, "2014-01-05", csv_lines(HEADER, _row(1)).replace(b"Quarrington", b"Qu\xe4rrington"))  # cp1252
     _write(landing, "2014-01-06", "\r".join([HEADER, _row(1), "", _row(3)]).encode())  # CR, an empty line
-    _write(landing, "2014-01-07", _lines(  # JSON lines: an invalid line, a line that is not UTF-8
+    _write(landing, "2014-01-07", csv_lines(  # JSON lines: an invalid line, a line that is not UTF-8
         json.dumps({"incident_id": "HT-I-1", "received_at": "2014-01-06T10:00:00", "caller_name": NAME,
                     "summary": f"{NAME} called"}),
         f'{{"incident_id": "HT-I-2", "caller_name": "{NAME}", "caller_address": "{ADDRESS}"',
     ) + json.dumps({"incident_id": "HT-I-3", "caller_name": NAME}).encode().replace(b"Quarr", b"Qu\xe4rr") + b"\n",
         "incidents.jsonl")
-    _write(landing, "2014-01-08", gzip.compress(_lines(HEADER, _row(1), _row(2).replace(f'"{ADDRESS}"', f'"{ADDRESS}')))
+    _write(landing, "2014-01-08", gzip.compress(csv_lines(HEADER, _row(1), _row(2).replace(f'"{ADDRESS}"', f'"{ADDRESS}')))
            [:-12], "incidents.csv.gz")  # truncated gzip
     _write(landing, "2014-01-09",  # mixed line endings (LF, then CR: an empty line)
-           _lines(HEADER, _row(1)).replace(b"\n", b"\r\n", 1) + b"\r" + _row(2).encode())
+           csv_lines(HEADER, _row(1)).replace(b"\n", b"\r\n", 1) + b"\r" + _row(2).encode())
 
 
 def test_no_clear_personal_value_anywhere_after_nasty_files(tmp_path, con):
