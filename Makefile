@@ -36,12 +36,16 @@ run: manifest $(DAGSTER_HOME)/dagster.yaml
 system:
 	bash scripts/setup_system.sh
 
+# Two workers (the CI machine has 2 cores); tests of the session's sample night stay on one
+# worker (xdist group "night", tests/conftest.py) so the night is loaded once.
+XDIST := -n 2 --dist loadgroup
+
 test: manifest system
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # The edit-test loop: every test but the end-to-end ones (no pipeline run, browser or server).
 test-fast: manifest
-	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not e2e" $(XDIST) $(PYTEST_ARGS)
 
 # dagster-dbt's prepare_if_dev() runs `dbt parse` from PATH, and profiles.yml reads
 # CDI_WAREHOUSE before the definitions export it: both are given here.

@@ -30,6 +30,8 @@ def pytest_configure(config):
     os.environ.pop("DAGSTER_HOME", None)
     os.environ["DAGSTER_DISABLE_TELEMETRY"] = "1"
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    if hasattr(config, "workerinput"):  # an xdist worker: the controller has parsed already
+        return
     from orchestration.transform.dbt_cli import parse_project
 
     parse_project()
@@ -41,10 +43,18 @@ def pytest_configure(config):
 E2E_FIXTURES = {"nightly", "copy_of_night", "pipeline", "published_copy", "chromium", "postgres"}
 
 
+# Tests that share the session's sample night run on one xdist worker, so the night is
+# loaded once per `make test`, not once per worker.
+NIGHT_FIXTURES = {"nightly", "copy_of_night", "published_copy"}
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if E2E_FIXTURES & fixtures:
             item.add_marker(pytest.mark.e2e)
+        if NIGHT_FIXTURES & fixtures:
+            item.add_marker(pytest.mark.xdist_group("night"))
 
 
 @contextmanager

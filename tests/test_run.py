@@ -1,6 +1,7 @@
 """Backfills from the CLI: the partitions asked for, progress, idempotent re-runs, late forces."""
 
 import json
+import re
 import shutil
 
 import duckdb
@@ -32,6 +33,14 @@ def _tables(warehouse) -> dict[str, list]:
     return tables
 
 
+def _build_folder(out: str):
+    """The dbt build folder of the run `out` reports (dagster-dbt names it after the run id;
+    another test may be building at the same time under xdist)."""
+    run_id = re.search(r"^Run ([0-9a-f-]{36}) ", out, re.MULTILINE).group(1)
+    (build,) = (DBT_PROJECT_DIR / "target").glob(f"dbt_models-{run_id[:7]}-*")
+    return build
+
+
 @pytest.mark.e2e
 def test_backfill_loads_exactly_the_force_days_asked_and_reruns_change_nothing(small_landing, tmp_path, capsys):
     # essex stopped sending after 2014-01-07: by the night after 2014-01-10 it is 50 h overdue.
@@ -55,7 +64,7 @@ def test_backfill_loads_exactly_the_force_days_asked_and_reruns_change_nothing(s
             ("kent", f"2014-01-0{d}", 4) for d in (6, 7, 8, 9)] + [("kent", "2014-01-10", 4)]
         before = _tables(settings.warehouse)
         # The first build tests every row and records how far it tested.
-        build = max((DBT_PROJECT_DIR / "target").glob("dbt_models-*"), key=lambda p: p.stat().st_mtime)
+        build = _build_folder(out)
         (unique_test,) = build.glob("compiled/**/unique_combination_stg_raw__incidents_force_id__incident_id.sql")
         assert "where 1 = 1)" in unique_test.read_text()
         with duckdb.connect(str(settings.warehouse), read_only=True) as con:
@@ -67,18 +76,19 @@ def test_backfill_loads_exactly_the_force_days_asked_and_reruns_change_nothing(s
 
         # The same partition again: nothing new to load, no row anywhere changes.
         assert main(["backfill", "--from", "2014-01-07", "--to", "2014-01-07", "--force", "kent"]) == 0
-        assert "run: export date(s) 2014-01-07, kent (1 date partition(s))" in capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert "run: export date(s) 2014-01-07, kent (1 date partition(s))" in out
         assert _tables(settings.warehouse) == before
         # The next build tests the keys of loads no passing build has tested (none here).
-        build = max((DBT_PROJECT_DIR / "target").glob("dbt_models-*"), key=lambda p: p.stat().st_mtime)
+        build = _build_folder(out)
         (unique_test,) = build.glob("compiled/**/unique_combination_stg_raw__incidents_force_id__incident_id.sql")
         assert f"where _load_id >= {tested[0] + 1})" in unique_test.read_text()
 
     # The first run kept its dbt parse state, so the second did not parse the project again
     # (its warehouse path differs from the one `cdi prepare` parsed with); old build folders go.
-    builds = sorted((DBT_PROJECT_DIR / "target").glob("dbt_models-*"), key=lambda p: p.stat().st_mtime)
+    builds = list((DBT_PROJECT_DIR / "target").glob("dbt_models-*"))
     assert 2 <= len(builds) <= KEPT_RUN_TARGETS
-    assert "Unable to do partial parsing" not in (builds[-1] / "dbt.log").read_text()
+    assert "Unable to do partial parsing" not in (build / "dbt.log").read_text()
 
 
 def test_backfill_refuses_bad_requests_in_one_line(small_landing, tmp_path, capsys):

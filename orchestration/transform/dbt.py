@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import shutil
+import uuid
 from collections.abc import Mapping
 from functools import cache, cached_property
 from importlib.metadata import version as installed_version
@@ -83,19 +84,28 @@ def _replace(source: Path, target: Path) -> None:
     os.replace(pending, target)
 
 
-def restore_parse_state() -> None:
-    """Seed the next build (dagster-dbt copies target/partial_parse.msgpack into it) with the
-    parse state this warehouse's profile last left, when there is one."""
+def new_run_target(run_id: str) -> Path:
+    """A build folder of its own (dagster-dbt's naming: target/dbt_models-<run>-<random>),
+    seeded with the parse state this warehouse's profile last left, else with the one `cdi
+    prepare` made. Seeding the build's own folder, not the shared target/partial_parse.msgpack
+    that dagster-dbt would copy, keeps two builds starting at once (two warehouses, the test
+    workers) from starting from each other's state."""
+    run_target = _TARGET / f"dbt_models-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    run_target.mkdir(parents=True)
     kept = _TARGET / _PARSE_STATES / f"{_profile_key()}.msgpack"
-    if kept.exists():
-        _replace(kept, _TARGET / _PARSE_STATE)
+    for state in (kept, _TARGET / _PARSE_STATE):
+        try:
+            shutil.copyfile(state, run_target / _PARSE_STATE)
+            break
+        except FileNotFoundError:
+            continue
+    return run_target
 
 
 def keep_parse_state(run_target: Path) -> None:
     """Make this build's parse state the one the next build of this profile starts from."""
     state = run_target / _PARSE_STATE
     if state.exists():
-        _replace(state, _TARGET / _PARSE_STATE)
         _replace(state, _TARGET / _PARSE_STATES / f"{_profile_key()}.msgpack")
         states = sorted((_TARGET / _PARSE_STATES).glob("*.msgpack"), key=lambda p: p.stat().st_mtime, reverse=True)
         for stale in states[KEPT_PARSE_STATES:]:
@@ -209,9 +219,9 @@ def dbt_models(
     with warehouse.get_connection() as con:
         first_load_id = None if config.full_refresh else first_untested_load(con)
         through = last_load(con)
-    restore_parse_state()
+    run_target = new_run_target(context.run.run_id)
     with environment_variable(TEST_FROM_LOAD_ID, None if first_load_id is None else str(first_load_id)):
-        invocation = dbt.cli(args, context=context)
+        invocation = dbt.cli(args, context=context, target_path=run_target)
         events = list(invocation.stream())  # raises if a blocking test failed: nothing recorded
     outcomes = build_outcomes(invocation.target_path, asset_keys_by_unique_id())
     keep_parse_state(invocation.target_path)

@@ -151,16 +151,16 @@ def _recovered(run_id: str, pid: int, step: str) -> str:
     return f"previous run {run_id} (pid {pid}) died at step {step}: marked failed, released the warehouse"
 
 
-# (what the killed run's output shows when it is killed, the step it was in)
+# (what the killed run's output shows when it is killed, the step it was in). A kill inside
+# publish is covered point by point, in a process of its own, by the test after this one.
 KILL_STAGES = (("[crimes ", "raw__crimes"),
-               ("Running dbt command", "dbt_models"),
-               (" - published__warehouse - publishing ", "published__warehouse"))
+               ("Running dbt command", "dbt_models"))
 
 
-def test_sigkill_at_ingest_dbt_and_publish_then_a_plain_run_recovers(nightly, copy_of_night, tmp_path, monkeypatch):
-    """Three runs in a row killed with SIGKILL on one on-disk Dagster instance (SQLite, with
+def test_sigkill_at_ingest_and_dbt_then_a_plain_run_recovers(nightly, copy_of_night, tmp_path, monkeypatch):
+    """Two runs in a row killed with SIGKILL on one on-disk Dagster instance (SQLite, with
     orchestration/dagster.yaml copied in as make does), starting from a copy of a loaded
-    night: while loading, in the dbt build, in publish. Each next run names the run that died
+    night: while loading, in the dbt build. Each next run names the run that died
     and where, marks it failed and frees its warehouse pool slot (the next run used to wait
     for it forever); readers keep the last good night throughout; the plain run after the
     last kill publishes the marts of a clean run (the session's night, from the same landing
@@ -202,7 +202,7 @@ def test_sigkill_at_ingest_dbt_and_publish_then_a_plain_run_recovers(nightly, co
     assert _parquet(workdir / "published") == clean
     assert _leftovers(workdir / "published") == []
     assert len(list((workdir / "published" / "nights").iterdir())) == 2  # current and previous
-    # Idempotent too: three killed runs and a plain one over the same landing folder leave every
+    # Idempotent too: two killed runs and a plain one over the same landing folder leave every
     # raw table, mart, load-log row and quarantined row exactly as the loaded night had them.
     after = _working_state(workdir / "warehouse.duckdb")
     for name in loaded:
@@ -213,7 +213,7 @@ def test_sigkill_at_ingest_dbt_and_publish_then_a_plain_run_recovers(nightly, co
     assert duplicates == 0
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     with DagsterInstance.get() as instance:
-        assert [instance.get_run_by_id(run_id).status for run_id, _, _ in killed] == [DagsterRunStatus.FAILURE] * 3
+        assert [instance.get_run_by_id(run_id).status for run_id, _, _ in killed] == [DagsterRunStatus.FAILURE] * len(KILL_STAGES)
         assert instance.event_log_storage.get_concurrency_info(WAREHOUSE_POOL).claimed_slots == []
 
 

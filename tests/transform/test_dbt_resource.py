@@ -26,21 +26,26 @@ def test_dagster_dbt_still_asks_the_property_we_answer():
 
 def test_each_warehouse_profile_keeps_its_own_dbt_parse_state(tmp_path, monkeypatch):
     """dbt parses the whole project (~3 s) when the profile differs from its state's: two
-    warehouses served from one checkout must not overwrite each other's state."""
+    warehouses served from one checkout must not overwrite each other's state, even when
+    their builds start at the same moment."""
     from orchestration.settings import ENV_WAREHOUSE
     from orchestration.transform import dbt as transform
 
-    monkeypatch.setattr(transform, "_TARGET", tmp_path / "target")
-    build = tmp_path / "build"
-    build.mkdir()
+    target = tmp_path / "target"
+    monkeypatch.setattr(transform, "_TARGET", target)
+    target.mkdir()
+    (target / "partial_parse.msgpack").write_text("state of cdi prepare")
     for warehouse in ("a.duckdb", "b.duckdb"):
         monkeypatch.setenv(ENV_WAREHOUSE, str(tmp_path / warehouse))
+        build = transform.new_run_target("run-" + warehouse)
+        assert (build / "partial_parse.msgpack").read_text() == "state of cdi prepare"
         (build / "partial_parse.msgpack").write_text(f"state of {warehouse}")
         transform.keep_parse_state(build)
-    assert (tmp_path / "target" / "partial_parse.msgpack").read_text() == "state of b.duckdb"
     monkeypatch.setenv(ENV_WAREHOUSE, str(tmp_path / "a.duckdb"))
-    transform.restore_parse_state()
-    assert (tmp_path / "target" / "partial_parse.msgpack").read_text() == "state of a.duckdb"
-    monkeypatch.setenv(ENV_WAREHOUSE, str(tmp_path / "new.duckdb"))
-    transform.restore_parse_state()  # no state for this profile yet: the last one stays
-    assert (tmp_path / "target" / "partial_parse.msgpack").read_text() == "state of a.duckdb"
+    first, second = transform.new_run_target("run-a"), transform.new_run_target("run-a")
+    assert first != second and first.name.startswith("dbt_models-run-a-")
+    assert (first / "partial_parse.msgpack").read_text() == "state of a.duckdb"
+    monkeypatch.setenv(ENV_WAREHOUSE, str(tmp_path / "b.duckdb"))
+    assert (transform.new_run_target("run-b") / "partial_parse.msgpack").read_text() == "state of b.duckdb"
+    # the shared file dagster-dbt would copy is `cdi prepare`'s, whatever ran since
+    assert (target / "partial_parse.msgpack").read_text() == "state of cdi prepare"
