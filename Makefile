@@ -36,9 +36,9 @@ run: manifest $(DAGSTER_HOME)/dagster.yaml
 system:
 	bash scripts/setup_system.sh
 
-# Two workers (the CI machine has 2 cores); tests of the session's sample night stay on one
-# worker (xdist group "night", tests/conftest.py) so the night is loaded once.
-XDIST := -n 2 --dist loadgroup
+# Two workers (the CI machine has 2 cores); tests/conftest.py schedules them so that the
+# session's sample night and every module-scoped fixture are built once.
+XDIST := -n 2
 
 test: manifest system
 	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)

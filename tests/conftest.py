@@ -43,9 +43,37 @@ def pytest_configure(config):
 E2E_FIXTURES = {"nightly", "copy_of_night", "pipeline", "published_copy", "chromium", "postgres"}
 
 
-# Tests that share the session's sample night run on one xdist worker, so the night is
-# loaded once per `make test`, not once per worker.
+# `make test` runs two xdist workers. The tests of the session's sample night run on one of
+# them, so the night is loaded once, not once per worker; every other test stays with its
+# module, so a module-scoped fixture (the nights of a story) is built once too. xdist's own
+# `xdist_group` cannot say this here: it renames the test ids, which pytest 9 no longer lets it
+# do, so the scheduler below groups by module, with the modules of the night as one group.
 NIGHT_FIXTURES = {"nightly", "copy_of_night", "published_copy"}
+NIGHT_MODULES = {
+    "tests/ingest/test_ingest_assets.py",
+    "tests/ingest/test_police_uk.py",
+    "tests/publish/test_docs.py",
+    "tests/publish/test_postgres.py",
+    "tests/publish/test_publish.py",
+    "tests/publish/test_readers.py",
+    "tests/publish/test_report.py",
+    "tests/quality/test_blocking.py",
+    "tests/quality/test_dbt_tests.py",
+    "tests/scripts/test_bench_peers.py",
+    "tests/test_run.py",
+    "tests/transform/test_marts.py",
+}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesAndTheNight(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "night" if module in NIGHT_MODULES else module
+
+    return ModulesAndTheNight(config, log)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -53,8 +81,9 @@ def pytest_collection_modifyitems(config, items):
         fixtures = set(getattr(item, "fixturenames", ()))
         if E2E_FIXTURES & fixtures:
             item.add_marker(pytest.mark.e2e)
-        if NIGHT_FIXTURES & fixtures:
-            item.add_marker(pytest.mark.xdist_group("night"))
+        module = item.nodeid.split("::", 1)[0]
+        if NIGHT_FIXTURES & fixtures and module not in NIGHT_MODULES:
+            raise pytest.UsageError(f"{module} uses the session's night: add it to NIGHT_MODULES in tests/conftest.py")
 
 
 @contextmanager
