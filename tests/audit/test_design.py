@@ -14,7 +14,15 @@ from orchestration.audit.design import Z, make_design, ratio_variance
 from orchestration.cli import main
 from orchestration.ingest.batch import load_kind
 from orchestration.ingest.kinds import KINDS_BY_NAME
+from orchestration.settings import ENV_LANDING, ENV_MAX_QUARANTINE_SHARE, ENV_PUBLISHED, ENV_WAREHOUSE
 from tests.audit.population import FORCE, PERIOD, SHAPE, build_warehouse
+
+
+@pytest.fixture(autouse=True)
+def _keep_environment(monkeypatch, tmp_path):
+    """`cdi` exports its paths to the environment (for dbt): put them back after each test."""
+    for name in (ENV_LANDING, ENV_WAREHOUSE, ENV_PUBLISHED, ENV_MAX_QUARANTINE_SHARE):
+        monkeypatch.setenv(name, str(tmp_path / "unused") if name != ENV_MAX_QUARANTINE_SHARE else "0.01")
 
 
 @pytest.fixture(scope="module")

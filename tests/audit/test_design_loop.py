@@ -1,0 +1,86 @@
+"""The whole loop on a copy of the sample night: design an audit of Hertfordshire, fill the
+sheets from the sample's truth as an auditor would, load them in one incremental run, and read
+the weighted rate, equal to an independent computation from the filled sheets.
+
+The sample's truth for an incident: the crimes the 2014 audit's reviewers say it should have
+produced when it was reviewed then, else the crimes linked to it in the register (the generator
+records every crime of the incidents nobody reviewed: orchestration/sample/generator.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import duckdb
+import pytest
+
+from conftest import pipeline_env, run_pipeline
+from orchestration.audit.design import make_design, offence_codes
+from orchestration.audit.sheets import write_sheets
+from orchestration.warehouse import PUBLISHED_FILE
+from tests.audit.fill import fill_incident_reviews
+from tests.audit.stratified import Stratum, ratio_estimate
+
+FORCE = "hertfordshire"
+SEED = 19
+
+
+def _truth(published) -> tuple[dict[str, list[str]], dict[str, int]]:
+    """incident_id -> the codes it should have produced; incident_id -> crimes linked to it."""
+    with duckdb.connect(str(published), read_only=True) as con:
+        reviewed = con.execute("SELECT incident_id, expected_offence_code FROM staging.stg_raw__incident_reviews "
+                               "WHERE force_id = ? ORDER BY ALL", [FORCE]).fetchall()
+        linked = con.execute("SELECT incident_id, offence_code FROM staging.stg_raw__crimes "
+                             "WHERE force_id = ? AND incident_id IS NOT NULL ORDER BY ALL", [FORCE]).fetchall()
+    expected, crimes = defaultdict(list), defaultdict(int)
+    for incident_id, code in linked:
+        crimes[incident_id] += 1
+        expected[incident_id].append(code)
+    was_reviewed = {incident_id for incident_id, _ in reviewed}
+    for incident_id in was_reviewed:
+        expected[incident_id] = []
+    for incident_id, code in reviewed:
+        if code is not None:
+            expected[incident_id].append(code)
+    return dict(expected), dict(crimes)
+
+
+def test_design_fill_load_gives_the_weighted_rate_of_the_filled_sheets(copy_of_night):
+    landing, workdir = copy_of_night
+    with pipeline_env(landing, workdir) as settings:
+        published = settings.published_dir / PUBLISHED_FILE
+    design = make_design(published, FORCE, dt.date(2014, 1, 6), dt.date(2014, 1, 12), 0.05, SEED)
+    folder = write_sheets(landing, design, offence_codes(published))
+    expected, linked = _truth(published)
+    sampled = {i.incident_id for s in design.strata for i in s.sampled}
+    fill_incident_reviews(folder / "incident_reviews.xlsx", {i: expected.get(i, []) for i in sampled},
+                          reviewed_at="2014-02-03 10:00:00")
+
+    night = run_pipeline(landing, workdir)
+    assert night.outcome.success, night.outcome.report()
+
+    # independently: x = codes written for the incident, y = min(x, crimes linked to it)
+    # (every expected crime pairs with any unpaired recorded crime of its incident, DESIGN.md)
+    strata = []
+    for s in design.strata:
+        x = tuple(len(expected.get(i.incident_id, [])) for i in s.sampled)
+        y = tuple(min(n, linked.get(i.incident_id, 0)) for n, i in zip(x, s.sampled))
+        strata.append(Stratum(s.name, s.population, x, y))
+    reported = sum(sum(s.x) for s in strata)
+    recorded = sum(sum(s.y) for s in strata)
+    assert 0 < recorded < reported  # the sample holds unrecorded crimes: not a trivial rate of 1
+    rows = night.query(
+        "SELECT rate_method, incidents_reviewed, crimes_reported, crimes_recorded, recording_rate, "
+        "weighted_recording_rate, weighted_rate_ci_low, weighted_rate_ci_high "
+        "FROM marts.recording_accuracy WHERE audit_id = ? AND offence_group = 'all'", [design.audit_id])
+    assert len(rows) == 1
+    method, incidents, crimes_reported, crimes_recorded, wilson_rate, *weighted = rows[0]
+    assert (method, incidents, crimes_reported, crimes_recorded) == ("weighted", design.sample_size, reported, recorded)
+    assert wilson_rate == pytest.approx(recorded / reported, abs=1e-12)
+    assert weighted == pytest.approx(ratio_estimate(strata), abs=1e-12)
+    print(f"{design.audit_id}: n = {design.sample_size} of {design.population}; Wilson {recorded}/{reported} = "
+          f"{wilson_rate:.4f}; weighted {weighted[0]:.4f} ({weighted[1]:.4f} - {weighted[2]:.4f})")
+
+    # the audit without a design keeps its figures and its method
+    assert night.query("SELECT rate_method, crimes_reported, crimes_recorded FROM marts.recording_accuracy "
+                       "WHERE audit_id = 'hertfordshire-2014' AND offence_group = 'all'") == [("wilson", 181, 130)]
