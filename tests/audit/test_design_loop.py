@@ -17,6 +17,7 @@ import pytest
 from conftest import pipeline_env, run_pipeline
 from orchestration.audit.design import make_design, offence_codes
 from orchestration.audit.sheets import write_sheets
+from orchestration.headline import headline
 from orchestration.warehouse import PUBLISHED_FILE
 from tests.audit.fill import fill_incident_reviews
 from tests.audit.stratified import Stratum, ratio_estimate
@@ -80,6 +81,10 @@ def test_design_fill_load_gives_the_weighted_rate_of_the_filled_sheets(copy_of_n
     assert weighted == pytest.approx(ratio_estimate(strata), abs=1e-12)
     print(f"{design.audit_id}: n = {design.sample_size} of {design.population}; Wilson {recorded}/{reported} = "
           f"{wilson_rate:.4f}; weighted {weighted[0]:.4f} ({weighted[1]:.4f} - {weighted[2]:.4f})")
+
+    # `cdi run`'s headline shows the weighted rate for it, and says so
+    line = next(line for line in headline(night.settings).splitlines() if design.audit_id in line)
+    assert f"{100 * weighted[0]:5.1f}%" in line and line.endswith("weighted (stratified design)")
 
     # the audit without a design keeps its figures and its method
     assert night.query("SELECT rate_method, crimes_reported, crimes_recorded FROM marts.recording_accuracy "
