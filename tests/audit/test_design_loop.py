@@ -1,17 +1,12 @@
 """The whole loop on a copy of the sample night: design an audit of Hertfordshire, fill the
-sheets from the sample's truth as an auditor would, load them in one incremental run, and read
-the weighted rate, equal to an independent computation from the filled sheets.
-
-The sample's truth for an incident: the crimes the 2014 audit's reviewers say it should have
-produced when it was reviewed then, else the crimes linked to it in the register (the generator
-records every crime of the incidents nobody reviewed: orchestration/sample/generator.py)."""
+sheets from the sample's truth as an auditor would (tests/audit/fill.py), load them in one
+incremental run, and read the weighted rate, equal to an independent computation from the
+filled sheets."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
-import duckdb
 import pytest
 
 from conftest import pipeline_env, run_pipeline
@@ -19,31 +14,11 @@ from orchestration.audit.design import make_design, offence_codes
 from orchestration.audit.sheets import write_sheets
 from orchestration.headline import headline
 from orchestration.warehouse import PUBLISHED_FILE
-from tests.audit.fill import fill_incident_reviews
+from tests.audit.fill import fill_incident_reviews, sample_truth
 from tests.audit.stratified import Stratum, ratio_estimate
 
 FORCE = "hertfordshire"
 SEED = 19
-
-
-def _truth(published) -> tuple[dict[str, list[str]], dict[str, int]]:
-    """incident_id -> the codes it should have produced; incident_id -> crimes linked to it."""
-    with duckdb.connect(str(published), read_only=True) as con:
-        reviewed = con.execute("SELECT incident_id, expected_offence_code FROM staging.stg_raw__incident_reviews "
-                               "WHERE force_id = ? ORDER BY ALL", [FORCE]).fetchall()
-        linked = con.execute("SELECT incident_id, offence_code FROM staging.stg_raw__crimes "
-                             "WHERE force_id = ? AND incident_id IS NOT NULL ORDER BY ALL", [FORCE]).fetchall()
-    expected, crimes = defaultdict(list), defaultdict(int)
-    for incident_id, code in linked:
-        crimes[incident_id] += 1
-        expected[incident_id].append(code)
-    was_reviewed = {incident_id for incident_id, _ in reviewed}
-    for incident_id in was_reviewed:
-        expected[incident_id] = []
-    for incident_id, code in reviewed:
-        if code is not None:
-            expected[incident_id].append(code)
-    return dict(expected), dict(crimes)
 
 
 def test_design_fill_load_gives_the_weighted_rate_of_the_filled_sheets(copy_of_night):
@@ -52,7 +27,7 @@ def test_design_fill_load_gives_the_weighted_rate_of_the_filled_sheets(copy_of_n
         published = settings.published_dir / PUBLISHED_FILE
     design = make_design(published, FORCE, dt.date(2014, 1, 6), dt.date(2014, 1, 12), 0.05, SEED)
     folder = write_sheets(landing, design, offence_codes(published))
-    expected, linked = _truth(published)
+    expected, linked = sample_truth(published, FORCE)
     sampled = {i.incident_id for s in design.strata for i in s.sampled}
     fill_incident_reviews(folder / "incident_reviews.xlsx", {i: expected.get(i, []) for i in sampled},
                           reviewed_at="2014-02-03 10:00:00")

@@ -43,18 +43,24 @@ def test_hand_figures_agree_with_the_python_estimator():
 def test_dbt_model_gives_the_hand_computed_rate_and_interval(tmp_path):
     all_recorded = [Stratum("a", 6, (1, 2, 1), (1, 2, 1)), Stratum("b", 4, (1, 1), (1, 1))]
     none_recorded = [Stratum("a", 6, (1, 2, 1), (0, 0, 0)), Stratum("b", 4, (1, 1), (0, 0))]
+    # e_hi constant in each stratum though R = 6*1 / (6*1 + 4*1) = 0.6: v = 0 up to rounding
+    constant = [Stratum("a", 12, (1, 1), (1, 1)), Stratum("b", 8, (1, 1), (0, 0))]
+    census = [Stratum("a", 3, (1, 2, 1), (1, 2, 0)), Stratum("b", 2, (1, 1), (1, 1))]
     rows = (strata_rows("mixed", STRATA) + strata_rows("all-recorded", all_recorded)
-            + strata_rows("none-recorded", none_recorded)
+            + strata_rows("none-recorded", none_recorded) + strata_rows("constant", constant)
+            + strata_rows("census", census)
             + strata_rows("mismatch", STRATA, problem="1 reviewed incident(s) not in the design"))
     found = run_estimator(tmp_path, rows)
 
     method, *figures = found["mixed"]
     assert method == "weighted"
     assert figures == pytest.approx(_by_hand(), abs=1e-12)
-    # every crime recorded: R = 1 and no variance (e = y - x = 0), so the interval is [1, 1]
-    assert found["all-recorded"] == ("weighted", 1.0, 1.0, 1.0)
-    # none recorded: R = 0; stratum a has e = 0 too, so [0, 0], with no -0.0
-    method, rate, low, high = found["none-recorded"]
-    assert (method, rate, low, high) == ("weighted", 0.0, 0.0, 0.0) and math.copysign(1, low) == 1
+    # every sampled crime recorded (or none, or e constant in every stratum) in strata only
+    # sampled: the linearised interval would be a point, so no weighted figure
+    for audit in ("all-recorded", "none-recorded", "constant"):
+        assert found[audit] == ("wilson_zero_variance", None, None, None), audit
+    # a census has no sampling error: R = (1 + 2 + 0 + 1 + 1) / 6, a zero-width interval
+    method, rate, low, high = found["census"]
+    assert method == "weighted" and rate == pytest.approx(5 / 6) and low == rate == high
     # a design that does not match its reviews gives no weighted figure
     assert found["mismatch"] == ("wilson_design_mismatch", None, None, None)

@@ -18,7 +18,11 @@
     s^2 undefined and fpc 0: it adds 0. The interval is R +/- 1.96 sqrt(v(R)), clipped to [0, 1]
     (a rate cannot leave it; clipping never uncovers the true rate).
     An audit whose design does not match its reviews (design_problem) gets no weighted rate:
-    rate_method 'wilson_design_mismatch'.
+    rate_method 'wilson_design_mismatch'. Nor does a row whose estimated variance is 0 while some
+    stratum was only sampled (n_h < N_h): every sampled crime of the group recorded (or none),
+    and the linearised interval would be a single point, a certainty no sample gives (the Wilson
+    interval beside it is the honest one): rate_method 'wilson_zero_variance'. Only a census
+    keeps a zero-width interval.
 -#}
 {%- set z = 1.96 -%}
 
@@ -59,6 +63,7 @@ stratum_variances as (
     select
         usable.audit_id,
         usable.offence_group,
+        usable.stratum,
         cast(usable.stratum_population as double) * usable.stratum_population
             * (1 - cast(usable.stratum_sample_size as double) / usable.stratum_population)
             * case
@@ -84,11 +89,16 @@ estimates as (
         ratios.audit_id,
         ratios.offence_group,
         ratios.ratio,
-        sqrt(sum(stratum_variances.variance_term)) / ratios.x_total as standard_error
+        sqrt(sum(stratum_variances.variance_term)) / ratios.x_total as standard_error,
+        max(case when usable.stratum_sample_size < usable.stratum_population then 1 else 0 end) as is_sampled
     from ratios
     inner join stratum_variances
         on ratios.audit_id = stratum_variances.audit_id
         and ratios.offence_group = stratum_variances.offence_group
+    inner join usable
+        on stratum_variances.audit_id = usable.audit_id
+        and stratum_variances.offence_group = usable.offence_group
+        and stratum_variances.stratum = usable.stratum
     group by ratios.audit_id, ratios.offence_group, ratios.ratio, ratios.x_total
 
 ),
@@ -100,32 +110,45 @@ audit_groups as (
 
 ),
 
-final as (
+methods as (
 
     select
-        audit_groups.force_id,
-        audit_groups.audit_id,
-        audit_groups.offence_group,
+        audit_groups.*,
         case
-            when audit_groups.design_problem is null then 'weighted'
-            else 'wilson_design_mismatch'
+            when audit_groups.design_problem is not null then 'wilson_design_mismatch'
+            -- 0 up to rounding: e_hi constant within every stratum gives ~1e-17, not 0
+            when estimates.standard_error < 1e-12 and estimates.is_sampled = 1 then 'wilson_zero_variance'
+            else 'weighted'
         end as rate_method,
-        cast(estimates.ratio as double) as weighted_recording_rate,
-        cast(case
-            when estimates.ratio is not null
-                then greatest(0.0, estimates.ratio - {{ z }} * estimates.standard_error)
-        end as double) as weighted_rate_ci_low,
-        cast(case
-            when estimates.ratio is not null
-                then least(1.0, estimates.ratio + {{ z }} * estimates.standard_error)
-        end as double) as weighted_rate_ci_high,
-        cast(estimates.standard_error as double) as weighted_rate_standard_error,
-        audit_groups.design_problem
-
+        estimates.ratio,
+        estimates.standard_error
     from audit_groups
     left join estimates
         on audit_groups.audit_id = estimates.audit_id
         and audit_groups.offence_group = estimates.offence_group
+
+),
+
+final as (
+
+    select
+        force_id,
+        audit_id,
+        offence_group,
+        rate_method,
+        cast(case when rate_method = 'weighted' then ratio end as double) as weighted_recording_rate,
+        cast(case
+            when rate_method = 'weighted' and ratio is not null
+                then greatest(0.0, ratio - {{ z }} * standard_error)
+        end as double) as weighted_rate_ci_low,
+        cast(case
+            when rate_method = 'weighted' and ratio is not null
+                then least(1.0, ratio + {{ z }} * standard_error)
+        end as double) as weighted_rate_ci_high,
+        cast(case when rate_method = 'weighted' then standard_error end as double) as weighted_rate_standard_error,
+        design_problem
+
+    from methods
 
 )
 

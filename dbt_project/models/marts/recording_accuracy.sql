@@ -5,7 +5,8 @@
     sample design (`cdi audit design`), weighted_* is the stratified ratio estimate with its
     interval (int_recording_rates_weighted, formula there and in the README), and rate_method
     says which of the two is the headline: 'weighted', 'wilson' (no design), or
-    'wilson_design_mismatch' (a design that does not match the reviews: no weighted figure).
+    'wilson_design_mismatch' (a design that does not match the reviews: no weighted figure),
+    'wilson_zero_variance' (no failure, or no success, in strata only sampled: no weighted figure).
     Only audits whose figures may be published; held-back audits keep their last published rows
     (macros/published_per_audit.sql).
 -#}
