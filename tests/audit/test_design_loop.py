@@ -26,6 +26,8 @@ def test_design_fill_load_gives_the_weighted_rate_of_the_filled_sheets(copy_of_n
     with pipeline_env(landing, workdir) as settings:
         published = settings.published_dir / PUBLISHED_FILE
     design = make_design(published, FORCE, dt.date(2014, 1, 6), dt.date(2014, 1, 12), 0.05, SEED)
+    # the prior is the force's latest published audit's rate (DESIGN.md: 130 / 181)
+    assert (design.prior_rate, design.prior_source) == (pytest.approx(130 / 181), f"{FORCE}'s latest audit {FORCE}-2014")
     folder = write_sheets(landing, design, offence_codes(published))
     expected, linked = sample_truth(published, FORCE)
     sampled = {i.incident_id for s in design.strata for i in s.sampled}
