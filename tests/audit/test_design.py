@@ -3,7 +3,6 @@ sizes that meet the target, a reproducible draw, sheets the real loader reads, c
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 
 import duckdb
@@ -85,8 +84,8 @@ def test_the_sheets_load_through_the_real_loader(warehouse, tmp_path, capsys):
 
     scratch = tmp_path / "load.duckdb"
     with duckdb.connect(str(scratch)) as con:
-        outcomes = {kind: load_kind(con, landing, KINDS_BY_NAME[kind], "k", run_id="t")
-                    for kind in ("audit", "audit_design", "incident_reviews")}
+        for kind in ("audit", "audit_design", "incident_reviews"):
+            load_kind(con, landing, KINDS_BY_NAME[kind], "k", run_id="t")
         loaded = dict(con.execute("SELECT kind, rows_loaded || '/' || rows_quarantined FROM ops.load_log").fetchall())
         strata = con.execute("SELECT stratum, count(*), max(stratum_population), max(stratum_sample_size) "
                              "FROM raw.audit_designs GROUP BY stratum ORDER BY stratum").fetchall()
@@ -95,7 +94,6 @@ def test_the_sheets_load_through_the_real_loader(warehouse, tmp_path, capsys):
     # not filled in yet: every review row lacks reviewed_at and auditor_ref, so the audit is held back
     assert loaded["incident_reviews"] == f"0/{design.sample_size}"
     assert strata == [(s.name, s.sample_size, s.population, s.sample_size) for s in design.strata]
-    assert outcomes
 
 
 @pytest.mark.parametrize("args, message", [
