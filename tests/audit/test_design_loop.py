@@ -63,6 +63,11 @@ def test_design_fill_load_gives_the_weighted_rate_of_the_filled_sheets(copy_of_n
     line = next(line for line in headline(night.settings).splitlines() if design.audit_id in line)
     assert f"{100 * weighted[0]:5.1f}%" in line and line.endswith("weighted (stratified design)")
 
+    # it is now the force's latest audit: the analysts' views rank it by its headline rate
+    latest = night.query("SELECT audit_id, recording_rate, rate_ci_low, rate_ci_high "
+                         "FROM marts.worst_forces_latest_audit WHERE force_id = ?", [FORCE])
+    assert latest == [(design.audit_id, *(pytest.approx(v, abs=1e-12) for v in weighted))]
+
     # the audit without a design keeps its figures and its method
     assert night.query("SELECT rate_method, crimes_reported, crimes_recorded FROM marts.recording_accuracy "
                        "WHERE audit_id = 'hertfordshire-2014' AND offence_group = 'all'") == [("wilson", 181, 130)]
