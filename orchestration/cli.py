@@ -184,6 +184,37 @@ def cmd_publish_postgres(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit_design(args: argparse.Namespace) -> int:
+    settings = _apply_path_flags(args)
+    from orchestration.audit.design import DesignError, make_design, offence_codes, warehouse_to_read
+    from orchestration.audit.sheets import write_sheets
+    from orchestration.warehouse import PUBLISHED_FILE
+
+    if args.seed is None:  # an unpredictable sample; the seed is printed and kept in the design
+        import secrets
+
+        args.seed = secrets.randbelow(2**31)
+    started = time.perf_counter()
+    warehouse = warehouse_to_read(Path(args.warehouse).expanduser().resolve() if args.warehouse else None,
+                                  settings.published_dir / PUBLISHED_FILE, settings.warehouse)
+    try:
+        design = make_design(warehouse, args.force, args.start, args.to, args.precision, args.seed,
+                             audit_id=args.audit_id, progress=lambda line: print(line, file=sys.stderr))
+        folder = write_sheets(settings.landing_dir, design, offence_codes(warehouse), inspector=args.inspector or "")
+    except (DesignError, FileExistsError) as exc:
+        raise ValueError(str(exc)) from None
+    print(f"Audit {design.audit_id}: {design.sample_size} of {design.population} incidents "
+          f"({args.force}, {args.start} .. {args.to}), seed {design.seed}")
+    print(f"{'stratum':<30} {'population':>10} {'sample':>7}")
+    for stratum in design.strata:
+        print(f"{stratum.name:<30} {stratum.population:>10} {stratum.sample_size:>7}")
+    print(f"prior rate {design.prior_rate:.3f} ({design.prior_source}); expected 95% half-width "
+          f"{design.expected_half_width:.4f} (target {design.precision})")
+    print(f"Wrote {folder}/audit.xlsx, audit_design.xlsx, incident_reviews.xlsx "
+          f"in {time.perf_counter() - started:.1f}s")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # Dagster prints its own event log; without this, records propagated to the root logger
@@ -226,6 +257,23 @@ def main(argv: list[str] | None = None) -> int:
     back.add_argument("--full-refresh", action="store_true",
                       help="rebuild the incremental dbt models from the whole raw layer")
     back.set_defaults(func=cmd_backfill)
+
+    audit = sub.add_parser("audit", help="inspection audits").add_subparsers(dest="audit_command", required=True)
+    design = audit.add_parser(
+        "design", help="size and draw a stratified sample of a force's incidents and write the auditors' sheets")
+    design.add_argument("--force", required=True, help="police.uk force id")
+    design.add_argument("--from", dest="start", type=_date, required=True, help="first day received, YYYY-MM-DD")
+    design.add_argument("--to", type=_date, required=True, help="last day received, YYYY-MM-DD (inclusive)")
+    design.add_argument("--precision", type=float, default=0.03,
+                        help="target 95%% half-width of the overall recording rate (default 0.03)")
+    design.add_argument("--seed", type=int, help="seed of the random draw (default: a fresh one, printed)")
+    design.add_argument("--audit-id", help="default <force>-<from>-<to>-s<seed>")
+    design.add_argument("--inspector", help="written into the audit sheet")
+    design.add_argument("--landing", help=f"landing folder the sheets go into (env {ENV_LANDING}; default data/landing)")
+    design.add_argument("--warehouse",
+                        help="DuckDB file to read, read-only (default: the published one, else the working one)")
+    design.add_argument("--published", help=f"published folder (env {ENV_PUBLISHED}; default data/published)")
+    design.set_defaults(func=cmd_audit_design)
 
     pg = sub.add_parser("publish-postgres", help="copy the published marts into a PostgreSQL schema (atomic swap)")
     pg.add_argument("--dsn", required=True,

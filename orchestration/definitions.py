@@ -2,6 +2,7 @@
 
 from dagster import Definitions
 
+from orchestration.audit.job import audit_design_job
 from orchestration.ingest.assets import ingest_assets
 from orchestration.ingest.contracts import load_contracts
 from orchestration.jobs import nightly_job, nightly_schedule
@@ -24,7 +25,7 @@ def build_definitions(settings: Settings) -> Definitions:
         assets=[*ingest_assets, dbt_models, build_publish_asset(upstream), *report_assets],
         asset_checks=[*build_quality_checks(), audits_published,
                       build_dbt_test_checks(dbt_manifest(), asset_keys_by_unique_id())],
-        jobs=[nightly_job],
+        jobs=[nightly_job, audit_design_job],
         schedules=[nightly_schedule],
         sensors=[landing_sensor],
         resources=build_resources(settings),

@@ -9,13 +9,20 @@ from orchestration.settings import Settings
 from orchestration.warehouse import published_warehouse
 
 _RECORDING = """
-SELECT r.force_id, r.audit_id, r.crimes_reported, r.crimes_recorded, r.recording_rate,
-       r.rate_ci_low, r.rate_ci_high, n.decisions_reviewed, n.decisions_correct, n.accuracy_rate
-FROM marts.recording_accuracy AS r
+WITH headline AS (
+    -- rate_method says which rate is the headline: the weighted one where the audit has a design
+    SELECT *, rate_method = 'weighted' AS is_weighted,
+           CASE WHEN rate_method = 'weighted' THEN weighted_recording_rate ELSE recording_rate END AS rate,
+           CASE WHEN rate_method = 'weighted' THEN weighted_rate_ci_low ELSE rate_ci_low END AS low,
+           CASE WHEN rate_method = 'weighted' THEN weighted_rate_ci_high ELSE rate_ci_high END AS high
+    FROM marts.recording_accuracy WHERE offence_group = 'all'
+)
+SELECT r.force_id, r.audit_id, r.crimes_reported, r.crimes_recorded, r.rate, r.low, r.high,
+       n.decisions_reviewed, n.decisions_correct, n.accuracy_rate, r.is_weighted
+FROM headline AS r
 LEFT JOIN marts.no_crime_accuracy AS n
   ON n.force_id = r.force_id AND n.audit_id = r.audit_id AND n.offence_group = 'all'
-WHERE r.offence_group = 'all'
-ORDER BY r.recording_rate, r.force_id
+ORDER BY r.rate, r.force_id
 """
 
 _OVERALL = """
@@ -50,11 +57,11 @@ def headline(settings: Settings) -> str:
         f"  {'force':<20} {'audit':<26} {'reported':>8} {'recorded':>8} {'rate':>6}  {'95% CI':<15} "
         f"{'no-crime ok':>11} {'accuracy':>8}",
     ]
-    for force, audit, rep, rec, rate, low, high, reviewed, correct, accuracy in rows:
+    for force, audit, rep, rec, rate, low, high, reviewed, correct, accuracy, weighted in rows:
         nocrime = f"{correct}/{reviewed}" if reviewed is not None else "-"
         lines.append(
             f"  {force:<20} {audit:<26} {rep:>8} {rec:>8} {_pct(rate)}  {_pct(low)}-{_pct(high)} "
-            f"{nocrime:>11} {_pct(accuracy):>8}"
+            f"{nocrime:>11} {_pct(accuracy):>8}" + ("  weighted (stratified design)" if weighted else "")
         )
     if not rows:
         lines.append("  no audit loaded yet: the exports, volumes and estimates are published; accuracy "

@@ -183,6 +183,25 @@ EXPORT_KINDS: tuple[ExportKind, ...] = (
         key=(),
     ),
     ExportKind(
+        "audit_design",
+        "audit_designs",
+        Layout.AUDIT,
+        (
+            # One row per sampled incident, written by `cdi audit design` (orchestration/audit/):
+            # the stratum it was drawn from and that stratum's population and sample size, so
+            # the marts weight each review by N_h / n_h without trusting the review sheet.
+            _required("audit_id"),
+            _required("incident_id"),
+            _required("stratum"),
+            _required("stratum_population", I),
+            _required("stratum_sample_size", I),
+            Column("seed", I),
+            Column("target_precision", F),
+            Column("prior_rate", F),
+        ),
+        key=("audit_id", "incident_id"),
+    ),
+    ExportKind(
         "no_crime_reviews",
         "no_crime_reviews",
         Layout.AUDIT,

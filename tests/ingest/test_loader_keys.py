@@ -279,6 +279,8 @@ def _value(kind: ExportKind, column, pools: dict[str, list[str]]):
         value = dates
     elif column.type is ColumnType.INTEGER:
         value = st.sampled_from(["24", "72"])
+    elif column.type is ColumnType.DOUBLE:  # audit_design's precision and prior rate
+        value = st.sampled_from(["0.03", "0.718"])
     elif column.type is ColumnType.BOOLEAN:
         value = st.sampled_from(["true", "false"])
     else:

@@ -6,6 +6,9 @@
     one stands. A zero recording rate is kept (it is a real finding) and flagged: it cannot
     scale published volumes into an estimate (division by zero), so `can_scale_volumes` says
     whether the estimate may use it.
+    recording_rate and its interval are the audit's headline rate (rate_method): the weighted
+    estimate when the audit carries a sample design, else the simple rate with its Wilson
+    interval; a designed audit's simple rate is biased by its unequal sampling fractions.
 -#}
 {{ config(materialized='view') }}
 
@@ -35,9 +38,13 @@ ranked as (
         recording.crimes_reported,
         recording.crimes_recorded,
         recording.crimes_unrecorded,
-        recording.recording_rate,
-        recording.rate_ci_low,
-        recording.rate_ci_high,
+        recording.rate_method,
+        case when recording.rate_method = 'weighted' then recording.weighted_recording_rate
+            else recording.recording_rate end as recording_rate,
+        case when recording.rate_method = 'weighted' then recording.weighted_rate_ci_low
+            else recording.rate_ci_low end as rate_ci_low,
+        case when recording.rate_method = 'weighted' then recording.weighted_rate_ci_high
+            else recording.rate_ci_high end as rate_ci_high,
         row_number() over (
             partition by recording.force_id
             order by audits.period_end desc nulls last, audits.period_start desc nulls last, recording.audit_id desc
@@ -59,6 +66,7 @@ final as (
         crimes_reported,
         crimes_recorded,
         crimes_unrecorded,
+        rate_method,
         recording_rate,
         rate_ci_low,
         rate_ci_high,

@@ -1,6 +1,12 @@
 {#-
     Recorded versus reported crimes per force, audit and expected offence group, plus an `all`
     row per force and audit (present even before any review of the audit is loaded).
+    recording_rate is the simple rate with its Wilson interval, always. When the audit carries a
+    sample design (`cdi audit design`), weighted_* is the stratified ratio estimate with its
+    interval (int_recording_rates_weighted, formula there and in the README), and rate_method
+    says which of the two is the headline: 'weighted', 'wilson' (no design), or
+    'wilson_design_mismatch' (a design that does not match the reviews: no weighted figure),
+    'wilson_zero_variance' (no failure, or no success, in strata only sampled: no weighted figure).
     Only audits whose figures may be published; held-back audits keep their last published rows
     (macros/published_per_audit.sql).
 -#}
@@ -25,6 +31,12 @@ incident_reviews as (
 expected_crimes as (
 
     select * from {{ ref('int_expected_crimes_matched') }}
+
+),
+
+weighted as (
+
+    select * from {{ ref('int_recording_rates_weighted') }}
 
 ),
 
@@ -110,11 +122,18 @@ final as (
         {{ recording.low }} as rate_ci_low,
         {{ recording.high }} as rate_ci_high,
         counts.crimes_correctly_classified,
-        counts.crimes_recorded_on_time
+        counts.crimes_recorded_on_time,
+        coalesce(weighted.rate_method, 'wilson') as rate_method,
+        weighted.weighted_recording_rate,
+        weighted.weighted_rate_ci_low,
+        weighted.weighted_rate_ci_high
 
     from counts
     inner join audits
         on counts.audit_id = audits.audit_id
+    left join weighted
+        on counts.audit_id = weighted.audit_id
+        and counts.offence_group = weighted.offence_group
 
 )
 

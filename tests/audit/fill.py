@@ -1,0 +1,64 @@
+"""The sample's truth, and filling a designed audit's incident-review workbook the way an auditor would: one row per crime
+each sampled incident should have produced (an incident that should have produced none keeps
+its one row with the code empty), a review time and the auditor's reference; the other sheets
+stay as they were written.
+
+The sample's truth for an incident: the crimes the 2014 audit's reviewers say it should have
+produced when they reviewed it, else the crimes linked to it in the register (the generator
+records every crime of the incidents nobody reviewed: orchestration/sample/generator.py)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+
+import xlsxwriter
+from python_calamine import CalamineWorkbook
+
+
+def fill_incident_reviews(path: Path, expected_codes: dict[str, list[str]], reviewed_at: str,
+                          auditor_ref: str = "AUD-7") -> None:
+    """`expected_codes`: incident_id -> the offence codes it should have produced."""
+    book = CalamineWorkbook.from_path(str(path))
+    sheets = {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+    first = book.sheet_names[0]
+    header, *rows = sheets[first]
+    at = {name: header.index(name) for name in header}
+    filled = []
+    for row in rows:
+        for code in expected_codes.get(row[at["incident_id"]]) or [""]:
+            new = list(row)
+            new[at["reviewed_at"]], new[at["expected_offence_code"]], new[at["auditor_ref"]] = \
+                reviewed_at, code, auditor_ref
+            filled.append(new)
+    path.unlink()  # the auditor saves over the workbook
+    with xlsxwriter.Workbook(str(path)) as out:
+        for name in book.sheet_names:
+            sheet = out.add_worksheet(name)
+            for r, values in enumerate([header, *filled] if name == first else sheets[name]):
+                for c, value in enumerate(values):
+                    if value not in (None, ""):
+                        sheet.write(r, c, value)
+
+
+def sample_truth(published: Path, force: str) -> tuple[dict[str, list[str]], dict[str, int]]:
+    """incident_id -> the codes it should have produced; incident_id -> crimes linked to it.
+    The reviews read are the sample's own audit's (`<force>-2014`), not a designed audit's."""
+    with duckdb.connect(str(published), read_only=True) as con:
+        reviewed = con.execute("SELECT incident_id, expected_offence_code FROM staging.stg_raw__incident_reviews "
+                               "WHERE force_id = ? AND audit_id = ? ORDER BY ALL", [force, f"{force}-2014"]).fetchall()
+        linked = con.execute("SELECT incident_id, offence_code FROM staging.stg_raw__crimes "
+                             "WHERE force_id = ? AND incident_id IS NOT NULL ORDER BY ALL", [force]).fetchall()
+    expected, crimes = defaultdict(list), defaultdict(int)
+    for incident_id, code in linked:
+        crimes[incident_id] += 1
+        expected[incident_id].append(code)
+    was_reviewed = {incident_id for incident_id, _ in reviewed}
+    for incident_id in was_reviewed:
+        expected[incident_id] = []
+    for incident_id, code in reviewed:
+        if code is not None:
+            expected[incident_id].append(code)
+    return dict(expected), dict(crimes)
