@@ -50,6 +50,7 @@ E2E_FIXTURES = {"nightly", "copy_of_night", "pipeline", "published_copy", "chrom
 # do, so the scheduler below groups by module, with the modules of the night as one group.
 NIGHT_FIXTURES = {"nightly", "copy_of_night", "published_copy"}
 NIGHT_MODULES = {
+    "tests/audit/test_design_loop.py",
     "tests/ingest/test_ingest_assets.py",
     "tests/ingest/test_police_uk.py",
     "tests/publish/test_docs.py",
