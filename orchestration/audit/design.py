@@ -35,6 +35,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.warehouse import table_exists
+
 Z = 1.96
 MIN_PER_STRATUM = 2
 NO_CRIME_TYPE = "no_crime_type"
@@ -156,15 +158,10 @@ ORDER BY i.incident_id
 """
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                       [schema, table]).fetchone()[0] > 0
-
-
 def prior_rate(con: duckdb.DuckDBPyConnection, force_id: str) -> tuple[float, str]:
     """The force's latest published audit's rate, else the national rate over the forces'
     latest audits, else FALLBACK_PRIOR; and a line saying which."""
-    if _table_exists(con, "marts", "worst_forces_latest_audit"):
+    if table_exists(con, "marts", "worst_forces_latest_audit"):
         # the latest audit's headline rate: a designed audit's simple rate is biased by its strata
         row = con.execute(
             "SELECT w.audit_id, CASE WHEN r.rate_method = 'weighted' THEN r.weighted_recording_rate "
@@ -198,10 +195,10 @@ def make_design(
         raise DesignError(f"no warehouse at {warehouse}: run `cdi run` first, or name one with --warehouse")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for schema, table in (("staging", "stg_raw__incidents"), ("seeds", "incident_codes")):
-            if not _table_exists(con, schema, table):
+            if not table_exists(con, schema, table):
                 raise DesignError(f"{warehouse} has no {schema}.{table}: not a built warehouse")
         known = con.execute("SELECT count(*) FROM seeds.forces WHERE force_id = ?", [force_id]).fetchone()[0] \
-            if _table_exists(con, "seeds", "forces") else 1
+            if table_exists(con, "seeds", "forces") else 1
         if not known:
             raise DesignError(f"unknown force {force_id!r}: not a police.uk force id (seed forces)")
         progress(f"reading {force_id}'s incidents {period_start} .. {period_end} from {warehouse}")
