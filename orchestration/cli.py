@@ -210,8 +210,10 @@ def cmd_audit_design(args: argparse.Namespace) -> int:
         print(f"{stratum.name:<30} {stratum.population:>10} {stratum.sample_size:>7}")
     print(f"prior rate {design.prior_rate:.3f} ({design.prior_source}); expected 95% half-width "
           f"{design.expected_half_width:.4f} (target {design.precision})")
-    print(f"Wrote {folder}/audit.xlsx, audit_design.xlsx, incident_reviews.xlsx "
-          f"in {time.perf_counter() - started:.1f}s")
+    print(f"every decision of the period to review: {len(design.no_crime_decisions)} no-crime, "
+          f"{len(design.disposals)} out-of-court disposal(s)")
+    written = [path.name for path in sorted(folder.iterdir())]
+    print(f"Wrote {', '.join(written)} into {folder} in {time.perf_counter() - started:.1f}s")
     return 0
 
 

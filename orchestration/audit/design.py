@@ -87,6 +87,10 @@ class Design:
     prior_source: str  # where the prior came from, said to the user
     seed: int
     strata: list[Stratum]
+    # Every no-crime decision and out-of-court disposal of the period (crime ids): reviewed in
+    # full, as the inspectorate's audits do, so their accuracy needs no weights.
+    no_crime_decisions: list[str] = field(default_factory=list)
+    disposals: list[str] = field(default_factory=list)
 
     @property
     def population(self) -> int:
@@ -176,6 +180,22 @@ def prior_rate(con: duckdb.DuckDBPyConnection, force_id: str) -> tuple[float, st
     return FALLBACK_PRIOR, f"no usable audit in the warehouse: {FALLBACK_PRIOR} (the most conservative)"
 
 
+def decisions_to_review(con: duckdb.DuckDBPyConnection, force_id: str, period_start: dt.date,
+                        period_end: dt.date) -> tuple[list[str], list[str]]:
+    """The crimes of the force with a no-crime decision, and those with an out-of-court disposal,
+    made in the period (one review row per crime: the review sheets' key)."""
+    def crimes(table: str, at: str, extra: str = "") -> list[str]:
+        if not table_exists(con, "staging", table):
+            return []
+        return [row[0] for row in con.execute(
+            f"SELECT DISTINCT crime_id FROM staging.{table} WHERE force_id = ? "
+            f"AND CAST({at} AS DATE) BETWEEN ? AND ? {extra} ORDER BY crime_id",
+            [force_id, period_start, period_end]).fetchall()]
+
+    return (crimes("stg_raw__crime_decisions", "decided_at", "AND decision = 'NO_CRIME'"),
+            crimes("stg_raw__disposals", "issued_at"))
+
+
 def make_design(
     warehouse: Path,
     force_id: str,
@@ -211,6 +231,7 @@ def make_design(
             raise DesignError(f"no incidents of {force_id} received {period_start} .. {period_end} "
                               f"(the warehouse holds {held[0]} .. {held[1]})")
         prior, prior_source = prior_rate(con, force_id)
+        no_crime_decisions, disposals = decisions_to_review(con, force_id, period_start, period_end)
 
     incidents = [Incident(*row) for row in rows]
     by_stratum: dict[str, list[Incident]] = {}
@@ -230,6 +251,7 @@ def make_design(
         audit_id=audit_id or f"{force_id}-{period_start:%Y%m%d}-{period_end:%Y%m%d}-s{seed}",
         force_id=force_id, period_start=period_start, period_end=period_end, precision=precision,
         prior_rate=prior, prior_source=prior_source, seed=seed, strata=strata,
+        no_crime_decisions=no_crime_decisions, disposals=disposals,
     )
 
 

@@ -12,6 +12,10 @@
                                                                offence code, auditor_ref; a row more
                                                                per extra crime); second sheet: the
                                                                incidents' details, pseudonymised
+                                       /no_crime_reviews.xlsx  every no-crime decision of the period,
+                                       /disposal_reviews.xlsx  every out-of-court disposal: a row per
+                                                               crime with a verdict drop-down (written
+                                                               when the period has any)
 
 Only the first sheet of a workbook is loaded, so details and summaries sit on later sheets and
 the loaded sheets keep exactly the canonical columns (any other column would reject the file).
@@ -47,6 +51,9 @@ def write_sheets(landing: Path, design: Design, offence_codes: list[str], inspec
     _audit(folder / "audit.xlsx", design, inspector)
     _design(folder / "audit_design.xlsx", design)
     _incident_reviews(folder / "incident_reviews.xlsx", design, offence_codes)
+    for kind, crime_ids in (("no_crime_reviews", design.no_crime_decisions), ("disposal_reviews", design.disposals)):
+        if crime_ids:
+            _verdict_reviews(folder / f"{kind}.xlsx", kind, design.audit_id, crime_ids)
     return folder
 
 
@@ -115,3 +122,21 @@ def _incident_reviews(path: Path, design: Design, offence_codes: list[str]) -> N
         _write_rows(details, fields, [[getattr(i, f) if f != "received_at" else i.received_at.isoformat(sep=" ")
                                        for f in fields] for i in sampled], bold)
         details.set_column(0, len(fields) - 1, 20)
+
+
+# The verdicts each review kind accepts (stg_raw__no_crime_reviews, stg_raw__disposal_reviews).
+VERDICTS = {"no_crime_reviews": ["correct", "incorrect"], "disposal_reviews": ["appropriate", "inappropriate"]}
+
+
+def _verdict_reviews(path: Path, kind: str, audit_id: str, crime_ids: list[str]) -> None:
+    header = _columns(kind)
+    rows = [[audit_id, crime_id] + [None] * (len(header) - 2) for crime_id in crime_ids]
+    with xlsxwriter.Workbook(str(path)) as book:
+        sheet = book.add_worksheet(kind)
+        _write_rows(sheet, header, rows, book.add_format({"bold": True}))
+        column = header.index("verdict")
+        sheet.data_validation(1, column, len(rows), column, {
+            "validate": "list", "source": VERDICTS[kind], "input_title": "Verdict",
+            "input_message": " or ".join(VERDICTS[kind]),
+        })
+        sheet.set_column(0, len(header) - 1, 22)

@@ -18,22 +18,15 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 
-def fill_incident_reviews(path: Path, expected_codes: dict[str, list[str]], reviewed_at: str,
-                          auditor_ref: str = "AUD-7") -> None:
-    """`expected_codes`: incident_id -> the offence codes it should have produced."""
+def _rewrite_first_sheet(path: Path, rows_of) -> None:
+    """Saves the workbook over itself with its first sheet's rows replaced by `rows_of(header,
+    rows)`, the way an auditor saves the filled workbook; the other sheets stay as written."""
     book = CalamineWorkbook.from_path(str(path))
     sheets = {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
     first = book.sheet_names[0]
     header, *rows = sheets[first]
-    at = {name: header.index(name) for name in header}
-    filled = []
-    for row in rows:
-        for code in expected_codes.get(row[at["incident_id"]]) or [""]:
-            new = list(row)
-            new[at["reviewed_at"]], new[at["expected_offence_code"]], new[at["auditor_ref"]] = \
-                reviewed_at, code, auditor_ref
-            filled.append(new)
-    path.unlink()  # the auditor saves over the workbook
+    filled = rows_of(header, rows)
+    path.unlink()
     with xlsxwriter.Workbook(str(path)) as out:
         for name in book.sheet_names:
             sheet = out.add_worksheet(name)
@@ -41,6 +34,39 @@ def fill_incident_reviews(path: Path, expected_codes: dict[str, list[str]], revi
                 for c, value in enumerate(values):
                     if value not in (None, ""):
                         sheet.write(r, c, value)
+
+
+def fill_incident_reviews(path: Path, expected_codes: dict[str, list[str]], reviewed_at: str,
+                          auditor_ref: str = "AUD-7") -> None:
+    """`expected_codes`: incident_id -> the offence codes it should have produced."""
+    def rows_of(header, rows):
+        at = {name: header.index(name) for name in header}
+        filled = []
+        for row in rows:
+            for code in expected_codes.get(row[at["incident_id"]]) or [""]:
+                new = list(row)
+                new[at["reviewed_at"]], new[at["expected_offence_code"]], new[at["auditor_ref"]] = \
+                    reviewed_at, code, auditor_ref
+                filled.append(new)
+        return filled
+
+    _rewrite_first_sheet(path, rows_of)
+
+
+def fill_verdicts(path: Path, verdict_of, reviewed_at: str, auditor_ref: str = "AUD-7") -> dict[str, str]:
+    """A no-crime or disposal review workbook: `verdict_of(crime_id)` on every row; returns
+    crime_id -> verdict as written."""
+    written = {}
+
+    def rows_of(header, rows):
+        at = {name: header.index(name) for name in header}
+        for row in rows:
+            row[at["reviewed_at"]], row[at["auditor_ref"]] = reviewed_at, auditor_ref
+            row[at["verdict"]] = written[row[at["crime_id"]]] = verdict_of(row[at["crime_id"]])
+        return rows
+
+    _rewrite_first_sheet(path, rows_of)
+    return written
 
 
 def sample_truth(published: Path, force: str) -> tuple[dict[str, list[str]], dict[str, int]]:

@@ -28,6 +28,22 @@ def _keep_environment(monkeypatch, tmp_path):
 def warehouse(tmp_path_factory):
     path = tmp_path_factory.mktemp("design") / "warehouse.duckdb"
     build_warehouse(path)
+    with duckdb.connect(str(path)) as con:  # decisions and disposals around the period, by hand
+        con.execute("CREATE TABLE staging.stg_raw__crime_decisions (force_id VARCHAR, crime_id VARCHAR, "
+                    "decision VARCHAR, decided_at TIMESTAMP)")
+        con.execute("""INSERT INTO staging.stg_raw__crime_decisions VALUES
+            ('kent', 'KE-C-2', 'NO_CRIME', '2014-02-03 10:00'),
+            ('kent', 'KE-C-2', 'NO_CRIME', '2014-02-05 10:00'),  -- decided twice: one review row
+            ('kent', 'KE-C-1', 'NO_CRIME', '2014-03-31 23:59'),
+            ('kent', 'KE-C-3', 'CANCELLED', '2014-02-03 10:00'),  -- not a no-crime decision
+            ('kent', 'KE-C-4', 'NO_CRIME', '2014-04-01 00:00'),  -- after the period
+            ('essex', 'EX-C-1', 'NO_CRIME', '2014-02-03 10:00')  -- another force""")
+        con.execute("CREATE TABLE staging.stg_raw__disposals (force_id VARCHAR, crime_id VARCHAR, "
+                    "disposal_type VARCHAR, issued_at TIMESTAMP)")
+        con.execute("""INSERT INTO staging.stg_raw__disposals VALUES
+            ('kent', 'KE-C-9', 'CAUTION', '2014-01-01 00:00'),
+            ('kent', 'KE-C-9', 'COMMUNITY_RESOLUTION', '2014-01-02 00:00'),  -- one review row per crime
+            ('kent', 'KE-C-8', 'CAUTION', '2013-12-31 23:59')  -- before the period""")
     return path
 
 
@@ -82,9 +98,19 @@ def test_the_sheets_load_through_the_real_loader(warehouse, tmp_path, capsys):
     details = reviews.get_sheet_by_name("incident_details").to_python()
     assert details[0][-3:] == ["caller_name_hash", "caller_dob_hash", "caller_address_hash"]
 
+    # every no-crime decision and out-of-court disposal of the period, one row per crime
+    decided = {"no_crime_reviews": ["KE-C-1", "KE-C-2"], "disposal_reviews": ["KE-C-9"]}
+    for kind, crime_ids in decided.items():
+        book = CalamineWorkbook.from_path(str(folder / f"{kind}.xlsx"))
+        header, *rows = book.get_sheet_by_index(0).to_python()
+        assert header == KINDS_BY_NAME[kind].column_names
+        assert [row[header.index("crime_id")] for row in rows] == crime_ids
+        assert {row[header.index("audit_id")] for row in rows} == {"kent-20140101-20140331-s5"}
+    assert "every decision of the period to review: 2 no-crime, 1 out-of-court disposal(s)" in out
+
     scratch = tmp_path / "load.duckdb"
     with duckdb.connect(str(scratch)) as con:
-        for kind in ("audit", "audit_design", "incident_reviews"):
+        for kind in ("audit", "audit_design", "incident_reviews", "no_crime_reviews", "disposal_reviews"):
             load_kind(con, landing, KINDS_BY_NAME[kind], "k", run_id="t")
         loaded = dict(con.execute("SELECT kind, rows_loaded || '/' || rows_quarantined FROM ops.load_log").fetchall())
         strata = con.execute("SELECT stratum, count(*), max(stratum_population), max(stratum_sample_size) "
@@ -93,6 +119,8 @@ def test_the_sheets_load_through_the_real_loader(warehouse, tmp_path, capsys):
     assert loaded["audit_design"] == f"{design.sample_size}/0"
     # not filled in yet: every review row lacks reviewed_at and auditor_ref, so the audit is held back
     assert loaded["incident_reviews"] == f"0/{design.sample_size}"
+    for kind, crime_ids in decided.items():  # no verdict yet: quarantined too
+        assert loaded[kind] == f"0/{len(crime_ids)}"
     assert strata == [(s.name, s.sample_size, s.population, s.sample_size) for s in design.strata]
 
 

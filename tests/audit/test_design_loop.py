@@ -14,7 +14,7 @@ from orchestration.audit.design import make_design, offence_codes
 from orchestration.audit.sheets import write_sheets
 from orchestration.headline import headline
 from orchestration.warehouse import PUBLISHED_FILE
-from tests.audit.fill import fill_incident_reviews, sample_truth
+from tests.audit.fill import fill_incident_reviews, fill_verdicts, sample_truth
 from tests.audit.stratified import Stratum, ratio_estimate
 
 FORCE = "hertfordshire"
@@ -33,6 +33,14 @@ def test_design_fill_load_gives_the_weighted_rate_of_the_filled_sheets(copy_of_n
     sampled = {i.incident_id for s in design.strata for i in s.sampled}
     fill_incident_reviews(folder / "incident_reviews.xlsx", {i: expected.get(i, []) for i in sampled},
                           reviewed_at="2014-02-03 10:00:00")
+    # every no-crime decision and disposal of the week, reviewed in full: the first of each wrong
+    assert design.no_crime_decisions and design.disposals
+    verdicts = {}
+    for kind, crime_ids, good, bad in (("no_crime_reviews", design.no_crime_decisions, "correct", "incorrect"),
+                                       ("disposal_reviews", design.disposals, "appropriate", "inappropriate")):
+        verdicts[kind] = fill_verdicts(folder / f"{kind}.xlsx", lambda crime_id: bad if crime_id == crime_ids[0] else good,
+                                       reviewed_at="2014-02-03 10:00:00")
+        assert sorted(verdicts[kind]) == crime_ids
 
     night = run_pipeline(landing, workdir)
     assert night.outcome.success, night.outcome.report()
@@ -67,6 +75,13 @@ def test_design_fill_load_gives_the_weighted_rate_of_the_filled_sheets(copy_of_n
     latest = night.query("SELECT audit_id, recording_rate, rate_ci_low, rate_ci_high "
                          "FROM marts.worst_forces_latest_audit WHERE force_id = ?", [FORCE])
     assert latest == [(design.audit_id, *(pytest.approx(v, abs=1e-12) for v in weighted))]
+
+    # the decisions' accuracy: every one reviewed, one of each judged wrong (Wilson, no weights)
+    assert night.query("SELECT decisions_reviewed, decisions_correct FROM marts.no_crime_accuracy "
+                       "WHERE audit_id = ? AND offence_group = 'all'", [design.audit_id]) == [
+        (len(design.no_crime_decisions), len(design.no_crime_decisions) - 1)]
+    assert night.query("SELECT disposals_reviewed, appropriate, inappropriate FROM marts.disposal_accuracy "
+                       "WHERE audit_id = ?", [design.audit_id]) == [(len(design.disposals), len(design.disposals) - 1, 1)]
 
     # the audit without a design keeps its figures and its method
     assert night.query("SELECT rate_method, crimes_reported, crimes_recorded FROM marts.recording_accuracy "
