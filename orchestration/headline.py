@@ -25,9 +25,11 @@ LEFT JOIN marts.no_crime_accuracy AS n
 ORDER BY r.rate, r.force_id
 """
 
+# Each force once, by its latest audit: summing every audit would count a force audited twice
+# (a designed audit after an earlier one) twice.
 _OVERALL = """
 SELECT sum(crimes_reported), sum(crimes_recorded)
-FROM marts.recording_accuracy WHERE offence_group = 'all'
+FROM marts.worst_forces_latest_audit
 """
 
 
@@ -68,7 +70,7 @@ def headline(settings: Settings) -> str:
                      "figures appear once an audit's sheets arrive")
     if reported:
         lines.append(
-            f"  {'all forces':<20} {'':<26} {reported:>8} {recorded:>8} {_pct(recorded / reported)}  "
+            f"  {'all forces':<20} {'(latest audits)':<26} {reported:>8} {recorded:>8} {_pct(recorded / reported)}  "
             f"({reported - recorded} crimes unrecorded)"
         )
     lines += [

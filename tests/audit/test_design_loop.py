@@ -68,8 +68,13 @@ def test_design_fill_load_gives_the_weighted_rate_of_the_filled_sheets(copy_of_n
           f"{wilson_rate:.4f}; weighted {weighted[0]:.4f} ({weighted[1]:.4f} - {weighted[2]:.4f})")
 
     # `cdi run`'s headline shows the weighted rate for it, and says so
-    line = next(line for line in headline(night.settings).splitlines() if design.audit_id in line)
+    text = headline(night.settings)
+    line = next(line for line in text.splitlines() if design.audit_id in line)
     assert f"{100 * weighted[0]:5.1f}%" in line and line.endswith("weighted (stratified design)")
+    # the all-forces line counts each force once, by its latest audit: the sample's 2670 / 2136
+    # (DESIGN.md) with Hertfordshire's 181 / 130 replaced by the new audit's counts
+    (total,) = [line.split() for line in text.splitlines() if line.strip().startswith("all forces")]
+    assert total[4:6] == [str(2670 - 181 + reported), str(2136 - 130 + recorded)]
 
     # it is now the force's latest audit: the analysts' views rank it by its headline rate
     latest = night.query("SELECT audit_id, recording_rate, rate_ci_low, rate_ci_high "
