@@ -166,12 +166,10 @@ def prior_rate(con: duckdb.DuckDBPyConnection, force_id: str) -> tuple[float, st
     """The force's latest published audit's rate, else the national rate over the forces'
     latest audits, else FALLBACK_PRIOR; and a line saying which."""
     if table_exists(con, "marts", "worst_forces_latest_audit"):
-        # the latest audit's headline rate: a designed audit's simple rate is biased by its strata
-        row = con.execute(
-            "SELECT w.audit_id, CASE WHEN r.rate_method = 'weighted' THEN r.weighted_recording_rate "
-            "ELSE r.recording_rate END FROM marts.worst_forces_latest_audit AS w "
-            "JOIN marts.recording_accuracy AS r ON r.audit_id = w.audit_id AND r.offence_group = 'all' "
-            "WHERE w.force_id = ? AND w.recording_rate IS NOT NULL", [force_id]).fetchone()
+        # the latest audit's headline rate (int_latest_audits: weighted for a designed audit,
+        # whose simple rate is biased by its strata)
+        row = con.execute("SELECT audit_id, recording_rate FROM marts.worst_forces_latest_audit "
+                          "WHERE force_id = ? AND recording_rate IS NOT NULL", [force_id]).fetchone()
         if row and 0 < row[1] < 1:
             return row[1], f"{force_id}'s latest audit {row[0]}"
         row = con.execute("SELECT max(national_recording_rate) FROM marts.worst_forces_latest_audit").fetchone()
