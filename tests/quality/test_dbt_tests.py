@@ -52,3 +52,30 @@ def test_the_nights_build_recorded_every_data_test_and_all_passed(nightly):
     assert rows == [("pass", data_tests, 1)]
     assert not [w for w in nightly.outcome.warnings if ":dbt_tests" in w]
     assert json.dumps(rows)  # plain values, nothing personal: test names and statuses
+
+
+def test_not_null_columns_fails_once_per_model_naming_each_column_with_nulls(copy_of_night, tmp_path):
+    """The model-level test that replaced 140 one-column `not_null` tests still names the
+    column: one result row per column holding NULLs, with its count."""
+    from dbt.cli.main import dbtRunner
+
+    from orchestration.settings import DBT_PROJECT_DIR, ENV_WAREHOUSE, environment_variable
+
+    _, workdir = copy_of_night
+    warehouse = workdir / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        codes = con.execute("SELECT offence_code FROM marts.dim_offence ORDER BY 1 LIMIT 3").fetchall()
+        con.execute("UPDATE marts.dim_offence SET offence_group = NULL WHERE offence_code IN (?, ?)",
+                    [codes[0][0], codes[1][0]])
+        con.execute("UPDATE marts.dim_offence SET is_rape = NULL WHERE offence_code = ?", [codes[2][0]])
+    with environment_variable(ENV_WAREHOUSE, str(warehouse)):
+        result = dbtRunner().invoke([
+            "test", "--select", "dim_offence,test_name:not_null_columns", "--store-failures", "--quiet",
+            "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+            "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")])
+    (outcome,) = result.result.results
+    assert (outcome.status, outcome.failures) == ("fail", 2)
+    with duckdb.connect(str(warehouse)) as con:  # dbt's in-process instance still holds the file
+        (table,) = con.execute("SELECT table_schema || '.' || table_name FROM information_schema.tables "
+                               "WHERE table_name LIKE 'not_null_columns_dim_offence%'").fetchone()
+        assert con.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall() == [("is_rape", 1), ("offence_group", 2)]
