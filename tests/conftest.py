@@ -157,11 +157,24 @@ def nightly(sample_landing, tmp_path_factory) -> Night:
 
 
 @pytest.fixture
-def copy_of_night(nightly, tmp_path):
+def workdir(tmp_path_factory) -> Path:
+    """An empty folder for a test's warehouse and published folder, at the same path for every
+    test of this worker (emptied first). dbt keys its partial-parse state by the connection,
+    the warehouse path included, so each new path parsed the whole project again (~3.5 s a
+    run); tests that start a warehouse of their own share one path and parse it once. dbt run
+    in-process keeps its DuckDB instance open after the test: such tests use a path of their
+    own, or the next night here would meet that instance."""
+    path = tmp_path_factory.getbasetemp() / "workdir"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def copy_of_night(nightly, workdir, tmp_path):
     """A private copy of a successful night (warehouse + published), to run again on."""
-    workdir = tmp_path / "night"
     # symlinks=True: the published folder's links (current -> nights/<night>) stay links
-    shutil.copytree(nightly.settings.warehouse.parent, workdir, symlinks=True)
+    shutil.copytree(nightly.settings.warehouse.parent, workdir, symlinks=True, dirs_exist_ok=True)
     landing = tmp_path / "landing"
     shutil.copytree(nightly.settings.landing_dir, landing)
     return landing, workdir

@@ -45,13 +45,11 @@ def dagster_home(postgres, tmp_path, monkeypatch):
         postgres.admin(f"DROP ROLE IF EXISTS {DAGSTER_USER}", dbname="postgres")
 
 
-def test_a_partition_run_is_stored_in_postgres(dagster_home, postgres, tmp_path):
+def test_a_partition_run_is_stored_in_postgres(dagster_home, postgres, tmp_path, workdir):
     landing = tmp_path / "landing"
     generate(landing, forces=[FORCE], days=5)
     day = landing_force_days(landing)[0].export_date
     partition = day.isoformat()
-    workdir = tmp_path / "work"  # the warehouse and published folder
-    workdir.mkdir()
 
     with DagsterInstance.from_config(str(dagster_home)) as instance, pipeline_env(landing, workdir) as settings:
         assert isinstance(instance.run_storage, PostgresRunStorage)

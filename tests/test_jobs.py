@@ -13,10 +13,10 @@ from tests.conftest import pipeline_env
 pytestmark = pytest.mark.e2e  # runs the real pipeline (or dbt, or a server): not in `make test-fast`
 
 
-def test_the_schedule_runs_the_previous_days_partitions_of_every_force(small_landing, tmp_path):
+def test_the_schedule_runs_the_previous_days_partitions_of_every_force(small_landing, workdir):
     from orchestration.definitions import build_definitions
 
-    with pipeline_env(small_landing, tmp_path) as settings, instance_for_test() as instance:
+    with pipeline_env(small_landing, workdir) as settings, instance_for_test() as instance:
         at = dt.datetime(2014, 1, 9, 2, 0, tzinfo=ZoneInfo("Europe/London"))
         request = nightly_schedule(build_schedule_context(instance=instance, scheduled_execution_time=at))
         assert isinstance(request, RunRequest)

@@ -42,11 +42,11 @@ def _build_folder(out: str):
 
 
 @pytest.mark.e2e
-def test_backfill_loads_exactly_the_force_days_asked_and_reruns_change_nothing(small_landing, tmp_path, capsys):
+def test_backfill_loads_exactly_the_force_days_asked_and_reruns_change_nothing(small_landing, workdir, capsys):
     # essex stopped sending after 2014-01-07: by the night after 2014-01-10 it is 50 h overdue.
     for day in ("2014-01-08", "2014-01-09", "2014-01-10"):
         shutil.rmtree(small_landing / "essex" / day)
-    with pipeline_env(small_landing, tmp_path) as settings:
+    with pipeline_env(small_landing, workdir) as settings:
         code = main(["backfill", "--from", "2014-01-06", "--to", "2014-01-10", "--force", "kent", "--force", "essex"])
         captured = capsys.readouterr()
         out = captured.out + captured.err  # Dagster's event log (file progress) is on stderr

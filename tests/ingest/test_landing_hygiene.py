@@ -231,7 +231,7 @@ def test_the_sensor_neither_follows_a_symlink_nor_plans_an_odd_folder(small_land
         assert {tuple(op["config"]["forces"]) for op in request.run_config["ops"].values()} == {("kent",)}
 
 
-def test_a_night_with_odd_entries_runs_and_warns_naming_them(small_landing, tmp_path, pipeline):
+def test_a_night_with_odd_entries_runs_and_warns_naming_them(small_landing, workdir, pipeline):
     """The one end-to-end run: a date folder before 2013 used to crash the run (no partition
     for it); now the night runs over the valid folders and the check names every odd file."""
     day = small_landing / "kent" / "2014-01-06"
@@ -241,7 +241,7 @@ def test_a_night_with_odd_entries_runs_and_warns_naming_them(small_landing, tmp_
     shutil.copy(incidents, day / "incidents (1).csv")
     os.symlink(incidents, small_landing / "essex" / "2014-01-06" / "incidents.csv")
 
-    night = pipeline(small_landing, tmp_path / "work")
+    night = pipeline(small_landing, workdir)
     report = night.outcome.report()
     assert night.outcome.success, report
     assert str(night.outcome.plan) == "2014-01-06 .. 2014-01-10, every force"

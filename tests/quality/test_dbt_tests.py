@@ -1,6 +1,8 @@
 """dbt's data tests as one `dbt_tests` check per tested model."""
 
 import json
+import shutil
+from pathlib import Path
 
 import duckdb
 from dagster import AssetCheckSeverity, AssetKey
@@ -61,8 +63,10 @@ def test_not_null_columns_fails_once_per_model_naming_each_column_with_nulls(cop
 
     from orchestration.settings import DBT_PROJECT_DIR, ENV_WAREHOUSE, environment_variable
 
+    # A path of its own: in-process dbt keeps its DuckDB instance open after the test, and the
+    # next test's night at the shared `workdir` path would find it there.
     _, workdir = copy_of_night
-    warehouse = workdir / "warehouse.duckdb"
+    warehouse = Path(shutil.copy(workdir / "warehouse.duckdb", tmp_path / "warehouse.duckdb"))
     with duckdb.connect(str(warehouse)) as con:
         codes = con.execute("SELECT offence_code FROM marts.dim_offence ORDER BY 1 LIMIT 3").fetchall()
         con.execute("UPDATE marts.dim_offence SET offence_group = NULL WHERE offence_code IN (?, ?)",
