@@ -40,7 +40,7 @@ def pytest_configure(config):
 # Fixtures that run the real pipeline (or start a browser or a database server): a test using
 # one is end to end, left out of `make test-fast`. Modules that run it themselves say so with
 # `pytestmark = pytest.mark.e2e`.
-E2E_FIXTURES = {"nightly", "copy_of_night", "pipeline", "published_copy", "chromium", "postgres"}
+E2E_FIXTURES = {"nightly", "copy_of_night", "next_night", "pipeline", "published_copy", "chromium", "postgres"}
 
 
 # `make test` runs two xdist workers. The tests of the session's sample night run on one of
@@ -48,7 +48,7 @@ E2E_FIXTURES = {"nightly", "copy_of_night", "pipeline", "published_copy", "chrom
 # module, so a module-scoped fixture (the nights of a story) is built once too. xdist's own
 # `xdist_group` cannot say this here: it renames the test ids, which pytest 9 no longer lets it
 # do, so the scheduler below groups by module, with the modules of the night as one group.
-NIGHT_FIXTURES = {"nightly", "copy_of_night", "published_copy"}
+NIGHT_FIXTURES = {"nightly", "copy_of_night", "next_night", "published_copy"}
 NIGHT_MODULES = {
     "tests/audit/test_design_loop.py",
     "tests/ingest/test_ingest_assets.py",
@@ -178,6 +178,55 @@ def copy_of_night(nightly, workdir, tmp_path):
     landing = tmp_path / "landing"
     shutil.copytree(nightly.settings.landing_dir, landing)
     return landing, workdir
+
+
+@dataclass
+class NextNight:
+    """The night after the sample's, and what readers of the published file saw meanwhile."""
+
+    night: Night
+    before: tuple  # (raw.incidents rows, crimes recorded, recording_accuracy rows) published before it
+    answers: list[str]  # the readers' lines: those three figures and how they were read, or ERROR
+
+
+READER = REPO_ROOT / "tests" / "publish" / "reader_loop.py"
+
+
+@pytest.fixture(scope="session")
+def next_night(nightly, tmp_path_factory) -> NextNight:
+    """One more hertfordshire export day on a copy of the loaded sample night (its incidents
+    renumbered, one of them with a channel no force uses: a warning, not a block), run once
+    while a reader in its own process (Python, SQLAlchemy, the DuckDB CLI) queries the
+    published file in a loop. The publish tests check what readers saw, the quality tests
+    that the warning was reported and the night still published: one night, not two."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = tmp_path_factory.mktemp("next_night")
+    workdir, landing = root / "work", root / "landing"
+    shutil.copytree(nightly.settings.warehouse.parent, workdir, symlinks=True)
+    shutil.copytree(nightly.settings.landing_dir, landing)
+    source, day = landing / "hertfordshire" / "2014-01-12", landing / "hertfordshire" / "2014-01-13"
+    day.mkdir()
+    text = (source / "incidents.csv").read_text().replace("HT-I-14-", "HT-I-15-").replace("2014-01-12T", "2014-01-13T")
+    (day / "incidents.csv").write_text(
+        text.rstrip("\n") + "\nHT-I-15-999999,2014-01-13T09:00:00,carrier_pigeon,ASSAULT,NFA,,,,noise\n")
+    published = workdir / "published" / "warehouse.duckdb"
+    with duckdb.connect(str(published), read_only=True) as con:
+        before = con.execute(
+            "SELECT (SELECT count(*) FROM raw.incidents), (SELECT sum(crimes_recorded) FROM marts.recording_accuracy), "
+            "(SELECT count(*) FROM marts.recording_accuracy)").fetchone()
+    answers = root / "answers.txt"
+    reader = subprocess.Popen([sys.executable, str(READER), str(published), str(answers)])
+    try:
+        night = run_pipeline(landing, workdir)
+        time.sleep(0.5)
+    finally:
+        reader.send_signal(signal.SIGTERM)
+        reader.wait(timeout=30)
+    return NextNight(night, before, answers.read_text().splitlines())
 
 
 @pytest.fixture(scope="session")

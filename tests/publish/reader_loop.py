@@ -1,6 +1,6 @@
 """A BI-like reader: opens the published warehouse read-only over and over, in turn through
 Python, SQLAlchemy (duckdb-engine, as Superset does) and the DuckDB CLI, and records what it
-saw until SIGTERM. Used by test_publish; one line per answer."""
+saw until SIGTERM. Started by the `next_night` fixture (tests/conftest.py); one line per answer."""
 
 import signal
 import subprocess

@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import duckdb
@@ -22,7 +21,6 @@ from orchestration.warehouse import WAREHOUSE_POOL
 from orchestration.settings import PROJECT_ROOT
 
 CDI = str(Path(sys.executable).with_name("cdi"))
-READER = Path(__file__).with_name("reader_loop.py")
 NIGHT_SIGNATURE = (
     "SELECT (SELECT count(*) FROM raw.incidents), (SELECT sum(crimes_recorded) FROM marts.recording_accuracy), "
     "(SELECT count(*) FROM marts.recording_accuracy)"
@@ -41,15 +39,6 @@ def _signature(path: Path):
         return con.execute(NIGHT_SIGNATURE).fetchone()
 
 
-def _add_a_day(landing: Path) -> None:
-    """A new nightly drop for one force: the next night differs from the last one."""
-    source = landing / "hertfordshire" / "2014-01-12"
-    target = landing / "hertfordshire" / "2014-01-13"
-    target.mkdir()
-    text = (source / "incidents.csv").read_text().replace("HT-I-14-", "HT-I-15-").replace("2014-01-12T", "2014-01-13T")
-    (target / "incidents.csv").write_text(text)
-
-
 def test_parquet_and_snapshot_are_published(nightly):
     published = nightly.settings.published_dir
     assert not (published / "warehouse.duckdb.wal").exists()
@@ -62,26 +51,15 @@ def test_parquet_and_snapshot_are_published(nightly):
     assert herts == [(130,)]
 
 
-def test_readers_see_the_old_or_the_new_night_never_a_mix(copy_of_night, pipeline):
+def test_readers_see_the_old_or_the_new_night_never_a_mix(next_night):
     """Readers in their own processes (Python, SQLAlchemy, the DuckDB CLI) query the published
-    file in a loop while the next night runs (in this process: the CLI's start-up is tested
-    by the kill test) and publishes."""
-    landing, workdir = copy_of_night
-    published = workdir / "published" / "warehouse.duckdb"
-    old = _signature(published)
-    _add_a_day(landing)
-    answers = workdir / "answers.txt"
-    reader = subprocess.Popen([sys.executable, str(READER), str(published), str(answers)])
-    try:
-        night = pipeline(landing, workdir)
-        assert night.outcome.success, night.outcome.report()
-        time.sleep(0.5)
-    finally:
-        reader.send_signal(signal.SIGTERM)
-        reader.wait(timeout=30)
-    new = _signature(published)
+    file in a loop while the next night runs (tests/conftest.py `next_night`, in-process: the
+    CLI's start-up is tested by the kill test) and publishes."""
+    night = next_night.night
+    assert night.outcome.success, night.outcome.report()
+    old, new = next_night.before, _signature(night.published)
     assert new != old
-    lines = answers.read_text().splitlines()
+    lines = next_night.answers
     errors = [line for line in lines if line.startswith("ERROR")]
     assert errors == []
     seen = {tuple(int(v) for v in line.split(",")[:3]) for line in lines}
