@@ -87,7 +87,8 @@ def test_backfill_loads_exactly_the_force_days_asked_and_reruns_change_nothing(s
     # The first run kept its dbt parse state, so the second did not parse the project again
     # (its warehouse path differs from the one `cdi prepare` parsed with); old build folders go.
     builds = list((DBT_PROJECT_DIR / "target").glob("dbt_models-*"))
-    assert 2 <= len(builds) <= KEPT_RUN_TARGETS
+    # (+1: the other xdist worker may be in a build of its own, not pruned yet)
+    assert 2 <= len(builds) <= KEPT_RUN_TARGETS + 1
     assert "Unable to do partial parsing" not in (build / "dbt.log").read_text()
 
 
