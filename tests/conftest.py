@@ -170,14 +170,30 @@ def workdir(tmp_path_factory) -> Path:
     return path
 
 
+def _copy_night(night: Night, workdir: Path, landing: Path) -> tuple[Path, Path]:
+    """The night's warehouse and published folder into `workdir`, its landing folder to `landing`."""
+    # symlinks=True: the published folder's links (current -> nights/<night>) stay links
+    shutil.copytree(night.settings.warehouse.parent, workdir, symlinks=True, dirs_exist_ok=True)
+    shutil.copytree(night.settings.landing_dir, landing)
+    return landing, workdir
+
+
 @pytest.fixture
 def copy_of_night(nightly, workdir, tmp_path):
     """A private copy of a successful night (warehouse + published), to run again on."""
-    # symlinks=True: the published folder's links (current -> nights/<night>) stay links
-    shutil.copytree(nightly.settings.warehouse.parent, workdir, symlinks=True, dirs_exist_ok=True)
-    landing = tmp_path / "landing"
-    shutil.copytree(nightly.settings.landing_dir, landing)
-    return landing, workdir
+    return _copy_night(nightly, workdir, tmp_path / "landing")
+
+
+# What readers are asked in the publish tests: one figure of each layer, so a mix of nights shows.
+NIGHT_SIGNATURE = (
+    "SELECT (SELECT count(*) FROM raw.incidents), (SELECT sum(crimes_recorded) FROM marts.recording_accuracy), "
+    "(SELECT count(*) FROM marts.recording_accuracy)"
+)
+
+
+def night_signature(published: Path) -> tuple:
+    with duckdb.connect(str(published), read_only=True) as con:
+        return con.execute(NIGHT_SIGNATURE).fetchone()
 
 
 @dataclass
@@ -205,19 +221,14 @@ def next_night(nightly, tmp_path_factory) -> NextNight:
     import time
 
     root = tmp_path_factory.mktemp("next_night")
-    workdir, landing = root / "work", root / "landing"
-    shutil.copytree(nightly.settings.warehouse.parent, workdir, symlinks=True)
-    shutil.copytree(nightly.settings.landing_dir, landing)
+    landing, workdir = _copy_night(nightly, root / "work", root / "landing")
     source, day = landing / "hertfordshire" / "2014-01-12", landing / "hertfordshire" / "2014-01-13"
     day.mkdir()
     text = (source / "incidents.csv").read_text().replace("HT-I-14-", "HT-I-15-").replace("2014-01-12T", "2014-01-13T")
     (day / "incidents.csv").write_text(
         text.rstrip("\n") + "\nHT-I-15-999999,2014-01-13T09:00:00,carrier_pigeon,ASSAULT,NFA,,,,noise\n")
     published = workdir / "published" / "warehouse.duckdb"
-    with duckdb.connect(str(published), read_only=True) as con:
-        before = con.execute(
-            "SELECT (SELECT count(*) FROM raw.incidents), (SELECT sum(crimes_recorded) FROM marts.recording_accuracy), "
-            "(SELECT count(*) FROM marts.recording_accuracy)").fetchone()
+    before = night_signature(published)
     answers = root / "answers.txt"
     reader = subprocess.Popen([sys.executable, str(READER), str(published), str(answers)])
     try:

@@ -19,12 +19,9 @@ from dagster import DagsterInstance, DagsterRunStatus
 from orchestration.publish import snapshot
 from orchestration.warehouse import WAREHOUSE_POOL
 from orchestration.settings import PROJECT_ROOT
+from tests.conftest import night_signature
 
 CDI = str(Path(sys.executable).with_name("cdi"))
-NIGHT_SIGNATURE = (
-    "SELECT (SELECT count(*) FROM raw.incidents), (SELECT sum(crimes_recorded) FROM marts.recording_accuracy), "
-    "(SELECT count(*) FROM marts.recording_accuracy)"
-)
 
 
 def _env(landing: Path, workdir: Path) -> dict:
@@ -32,11 +29,6 @@ def _env(landing: Path, workdir: Path) -> dict:
     env.update(CDI_LANDING_DIR=str(landing), CDI_WAREHOUSE=str(workdir / "warehouse.duckdb"),
                CDI_PUBLISHED_DIR=str(workdir / "published"))
     return env
-
-
-def _signature(path: Path):
-    with duckdb.connect(str(path), read_only=True) as con:
-        return con.execute(NIGHT_SIGNATURE).fetchone()
 
 
 def test_parquet_and_snapshot_are_published(nightly):
@@ -57,7 +49,7 @@ def test_readers_see_the_old_or_the_new_night_never_a_mix(next_night):
     CLI's start-up is tested by the kill test) and publishes."""
     night = next_night.night
     assert night.outcome.success, night.outcome.report()
-    old, new = next_night.before, _signature(night.published)
+    old, new = next_night.before, night_signature(night.published)
     assert new != old
     lines = next_night.answers
     errors = [line for line in lines if line.startswith("ERROR")]
@@ -145,7 +137,7 @@ def test_sigkill_at_ingest_and_dbt_then_a_plain_run_recovers(nightly, copy_of_ni
     folder) with no temporaries left."""
     landing, workdir = copy_of_night
     published = workdir / "published" / "warehouse.duckdb"
-    good = _signature(published)
+    good = night_signature(published)
     loaded = _working_state(workdir / "warehouse.duckdb")
     home = tmp_path / "dagster_home"
     home.mkdir()
@@ -167,7 +159,7 @@ def test_sigkill_at_ingest_and_dbt_then_a_plain_run_recovers(nightly, copy_of_ni
             assert _recovered(*killed[-1]) in text, text[-3000:]
         killed.append((re.search(r" - nightly - ([0-9a-f-]{36}) - ", output[-1]).group(1), proc.pid, step))
         # The published night is intact and readable, the working file opens.
-        assert _signature(published) == good
+        assert night_signature(published) == good
         assert _parquet(workdir / "published") == _marts(published)
 
     rerun = subprocess.run([CDI, "run"], env=env, capture_output=True, text=True, timeout=600)
