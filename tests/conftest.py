@@ -52,6 +52,7 @@ NIGHT_FIXTURES = {"nightly", "copy_of_night", "next_night", "published_copy"}
 NIGHT_MODULES = {
     "tests/audit/test_design_loop.py",
     "tests/ingest/test_ingest_assets.py",
+    "tests/ingest/test_landing_hygiene.py",
     "tests/ingest/test_police_uk.py",
     "tests/publish/test_docs.py",
     "tests/publish/test_postgres.py",
@@ -208,13 +209,32 @@ class NextNight:
 READER = REPO_ROOT / "tests" / "publish" / "reader_loop.py"
 
 
+# Entries of a landing folder the loader must pass over, each named in the night's warning
+# (tests/ingest/test_landing_hygiene.py): where each is, and how many files it holds.
+ODD_DAY = "kent/2014-01-06"
+ODD_LANDING_ENTRIES = ("kent/2012-12-31", "kent/latest", f"{ODD_DAY}/incidents (1).csv", "essex/2014-01-06/incidents.csv")
+
+
+def add_odd_entries(landing: Path) -> None:
+    """A date folder before 2013 (it used to crash the run: no partition for it), a folder
+    that is not a date, a copy under an unexpected name and a symlink."""
+    day = landing / ODD_DAY
+    shutil.copytree(day, landing / ODD_LANDING_ENTRIES[0])
+    shutil.copytree(day, landing / ODD_LANDING_ENTRIES[1])
+    incidents = next(day.glob("KENT_INCIDENTS_*"))
+    shutil.copy(incidents, landing / ODD_LANDING_ENTRIES[2])
+    os.symlink(incidents, landing / ODD_LANDING_ENTRIES[3])
+
+
 @pytest.fixture(scope="session")
 def next_night(nightly, tmp_path_factory) -> NextNight:
     """One more hertfordshire export day on a copy of the loaded sample night (its incidents
-    renumbered, one of them with a channel no force uses: a warning, not a block), run once
-    while a reader in its own process (Python, SQLAlchemy, the DuckDB CLI) queries the
-    published file in a loop. The publish tests check what readers saw, the quality tests
-    that the warning was reported and the night still published: one night, not two."""
+    renumbered, one of them with a channel no force uses: a warning, not a block), with odd
+    entries added to the landing folder (`add_odd_entries`), run once while a reader in its
+    own process (Python, SQLAlchemy, the DuckDB CLI) queries the published file in a loop.
+    The publish tests check what readers saw, the quality tests that the warning was reported
+    and the night still published, the landing tests that every odd entry was named: one
+    night, not three."""
     import signal
     import subprocess
     import sys
@@ -227,6 +247,7 @@ def next_night(nightly, tmp_path_factory) -> NextNight:
     text = (source / "incidents.csv").read_text().replace("HT-I-14-", "HT-I-15-").replace("2014-01-12T", "2014-01-13T")
     (day / "incidents.csv").write_text(
         text.rstrip("\n") + "\nHT-I-15-999999,2014-01-13T09:00:00,carrier_pigeon,ASSAULT,NFA,,,,noise\n")
+    add_odd_entries(landing)
     published = workdir / "published" / "warehouse.duckdb"
     before = night_signature(published)
     answers = root / "answers.txt"

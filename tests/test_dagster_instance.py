@@ -1,24 +1,26 @@
 """The production Dagster instance (orchestration/dagster.postgres.yaml) on a real PostgreSQL:
-one force-day partition of the real pipeline runs against it, and its run, events and
-partitions are stored in PostgreSQL, where the webserver and the daemon would read them."""
+the run the 02:00 schedule asks for (yesterday's partition, every force) runs against it
+as `cdi run` runs it, loads exactly that date, and its run, events and partitions are stored in PostgreSQL,
+where the webserver and the daemon would read them. One run serves both: the schedule's
+request and the production instance."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 
+import duckdb
 import psycopg
 import pytest
 from dagster import AssetKey, DagsterInstance, DagsterRunStatus
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage
 
-from orchestration.partitions import landing_force_days
 from orchestration.run import run_nightly
-from orchestration.sample import generate
 from orchestration.settings import PROJECT_ROOT
 from tests.conftest import pipeline_env
+from tests.test_jobs import schedule_request
 
 PRODUCTION_CONFIG = PROJECT_ROOT / "orchestration" / "dagster.postgres.yaml"
-FORCE = "kent"
 DAGSTER_DB = "dagster"
 DAGSTER_USER = "dagster"  # owns its database, as in production; not a superuser
 RAW_CRIMES = AssetKey(["raw", "crimes"])
@@ -45,23 +47,37 @@ def dagster_home(postgres, tmp_path, monkeypatch):
         postgres.admin(f"DROP ROLE IF EXISTS {DAGSTER_USER}", dbname="postgres")
 
 
-def test_a_partition_run_is_stored_in_postgres(dagster_home, postgres, tmp_path, workdir):
-    landing = tmp_path / "landing"
-    generate(landing, forces=[FORCE], days=5)
-    day = landing_force_days(landing)[0].export_date
-    partition = day.isoformat()
-
-    with DagsterInstance.from_config(str(dagster_home)) as instance, pipeline_env(landing, workdir) as settings:
+def test_the_schedules_run_loads_yesterday_and_is_stored_in_postgres(dagster_home, postgres, small_landing, workdir):
+    with DagsterInstance.from_config(str(dagster_home)) as instance, pipeline_env(small_landing, workdir) as settings:
         assert isinstance(instance.run_storage, PostgresRunStorage)
         assert isinstance(instance.event_log_storage, PostgresEventLogStorage)
         assert not instance.telemetry_enabled
-        outcome = run_nightly(settings, dates=(day, day), forces=[FORCE], instance=instance)
+        # What the schedule asks for (tests/test_jobs.py): one date, every force, as `cdi run` does.
+        partition = schedule_request(instance).partition_key
+        day = dt.date.fromisoformat(partition)
+        outcome = run_nightly(settings, dates=(day, day), instance=instance)
         assert outcome.success, outcome.report()
-        assert "raw/crimes" in outcome.materialized
         run = instance.get_run_by_id(outcome.run_id)
         assert run is not None and run.status == DagsterRunStatus.SUCCESS
         assert run.tags.get("dagster/partition") == partition
         assert instance.get_materialized_partitions(RAW_CRIMES) == {partition}
+        # Per-force figures live in the materialization's metadata.
+        event = instance.get_latest_materialization_event(RAW_CRIMES)
+        per_force = event.asset_materialization.metadata["per_force"].value
+        assert sorted(per_force) == ["essex", "kent"] and per_force["kent"]["files_loaded"] == 1
+        # Exactly yesterday's exports of every force were loaded.
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            exported = con.execute(
+                "SELECT DISTINCT split_part(file_path, '/', 1), split_part(file_path, '/', 2) FROM ops.load_log "
+                "WHERE kind IN ('incidents', 'crimes', 'crime_decisions', 'disposals') ORDER BY 1"
+            ).fetchall()
+            assert exported == [("essex", "2014-01-08"), ("kent", "2014-01-08")]
+            # Every asset shows its row count in the UI, dbt models included.
+            for key, table in ((["raw", "crimes"], "raw.crimes"), (["marts", "recording_accuracy"], "marts.recording_accuracy"),
+                               (["staging", "stg_raw__crimes"], "staging.stg_raw__crimes")):
+                event = instance.get_latest_materialization_event(AssetKey(key))
+                rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                assert rows > 0 and event.asset_materialization.metadata["dagster/row_count"].value == rows, table
     # nothing went to the SQLite default beside dagster.yaml
     assert not (dagster_home / "history").exists() and not (dagster_home / "schedules").exists()
 

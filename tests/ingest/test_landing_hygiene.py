@@ -231,20 +231,15 @@ def test_the_sensor_neither_follows_a_symlink_nor_plans_an_odd_folder(small_land
         assert {tuple(op["config"]["forces"]) for op in request.run_config["ops"].values()} == {("kent",)}
 
 
-def test_a_night_with_odd_entries_runs_and_warns_naming_them(small_landing, workdir, pipeline):
-    """The one end-to-end run: a date folder before 2013 used to crash the run (no partition
-    for it); now the night runs over the valid folders and the check names every odd file."""
-    day = small_landing / "kent" / "2014-01-06"
-    shutil.copytree(day, small_landing / "kent" / "2012-12-31")
-    shutil.copytree(day, small_landing / "kent" / "latest")
-    incidents = next(day.glob("KENT_INCIDENTS_*"))
-    shutil.copy(incidents, day / "incidents (1).csv")
-    os.symlink(incidents, small_landing / "essex" / "2014-01-06" / "incidents.csv")
-
-    night = pipeline(small_landing, workdir)
+def test_a_night_with_odd_entries_runs_and_warns_naming_them(next_night):
+    """The one end-to-end run (tests/conftest.py `next_night`, whose landing folder holds the
+    odd entries of `add_odd_entries`): a date folder before 2013 used to crash the run (no
+    partition for it); now the night runs over the valid folders and the check names every
+    odd file."""
+    night = next_night.night
     report = night.outcome.report()
     assert night.outcome.success, report
-    assert str(night.outcome.plan) == "2014-01-06 .. 2014-01-10, every force"
+    assert str(night.outcome.plan) == "2014-01-06 .. 2014-01-13, every force"
     (warning,) = [w for w in night.outcome.warnings if "raw/incidents:landing_files_clean" in w]
     for named in ("kent/2012-12-31/KENT_INCIDENTS_20140106.csv: export date outside the partition range",
                   "kent/latest/KENT_INCIDENTS_20140106.csv: not a date folder",
