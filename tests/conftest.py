@@ -67,10 +67,20 @@ NIGHT_MODULES = {
 }
 
 
+# Modules whose module-scoped fixture runs many nights in a row (1.5-2.5 min of one worker).
+STORY_MODULES = {"tests/test_published_figures.py", "tests/transform/test_incremental_models.py"}
+
+
 def pytest_xdist_make_scheduler(config, log):
     from xdist.scheduler import LoadScopeScheduling
 
     class ModulesAndTheNight(LoadScopeScheduling):
+        def __init__(self, config, log=None):
+            super().__init__(config, log)
+            # Hand out modules in the collection order set below (longest first), not xdist's
+            # default of the module with the most tests first.
+            config.option.loadscopereorder = False
+
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
             return "night" if module in NIGHT_MODULES else module
@@ -86,6 +96,18 @@ def pytest_collection_modifyitems(config, items):
         module = item.nodeid.split("::", 1)[0]
         if NIGHT_FIXTURES & fixtures and module not in NIGHT_MODULES:
             raise pytest.UsageError(f"{module} uses the session's night: add it to NIGHT_MODULES in tests/conftest.py")
+    # The scheduler hands out modules in this order, longest first: the night's modules (~4 min
+    # on a worker), the stories of many nights, the other end-to-end modules (a pipeline run is
+    # ~20-40 s), then the unit modules (seconds), which fill in at the end. A worker is given
+    # its next module while its last two tests run, so a run-sized module handed out last could
+    # leave the other worker idle for minutes (it did: two runs queued on one worker, ~40 s).
+    heavy = {item.nodeid.split("::", 1)[0] for item in items if item.get_closest_marker("e2e")}
+
+    def rank(item) -> int:
+        module = item.nodeid.split("::", 1)[0]
+        return 0 if module in NIGHT_MODULES else 1 if module in STORY_MODULES else 2 if module in heavy else 3
+
+    items.sort(key=rank)  # stable: a module keeps its own order
 
 
 @contextmanager

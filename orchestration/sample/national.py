@@ -39,6 +39,7 @@ import random
 import time
 from bisect import bisect
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from itertools import accumulate
@@ -184,16 +185,20 @@ def _in_processes(tasks: list[tuple], workers: int,
                   report: Callable[[int], None]) -> list[tuple[dict[str, int], int]]:
     # spawn, not fork: forking a process that runs threads (Dagster, DuckDB, a test's browser)
     # can copy a held lock into the worker and hang it (seen in the test suite).
+    # ProcessPoolExecutor, not multiprocessing.Pool: a worker that dies (the OOM killer, a
+    # failed start) breaks the pool with BrokenProcessPool here; Pool replaces the worker and
+    # waits for its lost task forever.
     context = multiprocessing.get_context("spawn")
     progress_queue = context.Queue()
-    with context.Pool(workers, initializer=_init_worker, initargs=(progress_queue,)) as pool:
-        pending = [pool.apply_async(_force_in_worker, (task,)) for task in tasks]  # largest first
-        while not all(p.ready() for p in pending):
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                             initargs=(progress_queue,)) as pool:
+        pending = [pool.submit(_force_in_worker, task) for task in tasks]  # largest first
+        while not all(p.done() for p in pending):
             try:
                 report(progress_queue.get(timeout=0.2))
             except queue_module.Empty:
                 pass
-        results = [p.get() for p in pending]  # raises a worker's exception here
+        results = [p.result() for p in pending]  # raises a worker's exception here
     while True:
         try:
             report(progress_queue.get(timeout=0.05))
