@@ -32,9 +32,11 @@ def pytest_configure(config):
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
     if hasattr(config, "workerinput"):  # an xdist worker: the controller has parsed already
         return
-    from orchestration.transform.dbt_cli import parse_project
+    from orchestration.transform.dbt_cli import manifest_is_stale, parse_project
 
-    parse_project()
+    # `make test` has just parsed (`cdi prepare`): parsing again cost ~4 s before any test.
+    if manifest_is_stale():
+        parse_project()
 
 
 # Fixtures that run the real pipeline (or start a browser or a database server): a test using
@@ -226,6 +228,7 @@ class NextNight:
     night: Night
     before: tuple  # (raw.incidents rows, crimes recorded, recording_accuracy rows) published before it
     answers: list[str]  # the readers' lines: those three figures and how they were read, or ERROR
+    design: object  # the audit designed, written and filled before it (tests/audit/fill.py FilledDesign)
 
 
 READER = REPO_ROOT / "tests" / "publish" / "reader_loop.py"
@@ -250,17 +253,23 @@ def add_odd_entries(landing: Path) -> None:
 
 @pytest.fixture(scope="session")
 def next_night(nightly, tmp_path_factory) -> NextNight:
-    """One more hertfordshire export day on a copy of the loaded sample night (its incidents
-    renumbered, one of them with a channel no force uses: a warning, not a block), with odd
-    entries added to the landing folder (`add_odd_entries`), run once while a reader in its
-    own process (Python, SQLAlchemy, the DuckDB CLI) queries the published file in a loop.
+    """The night after the sample's, on a copy of it, as a real second night brings several
+    things at once, run once while a reader in its own process (Python, SQLAlchemy, the
+    DuckDB CLI) queries the published file in a loop:
+    - one more hertfordshire export day (its incidents renumbered, one of them with a channel
+      no force uses: a warning, not a block);
+    - odd entries in the landing folder (`add_odd_entries`);
+    - the sheets of a Hertfordshire audit designed from the published night and filled
+      (tests/audit/fill.py `design_and_fill`).
     The publish tests check what readers saw, the quality tests that the warning was reported
-    and the night still published, the landing tests that every odd entry was named: one
-    night, not three."""
+    and the night still published, the landing tests that every odd entry was named, the
+    audit-design test the weighted rate: one night, not four."""
     import signal
     import subprocess
     import sys
     import time
+
+    from tests.audit.fill import design_and_fill
 
     root = tmp_path_factory.mktemp("next_night")
     landing, workdir = _copy_night(nightly, root / "work", root / "landing")
@@ -271,6 +280,7 @@ def next_night(nightly, tmp_path_factory) -> NextNight:
         text.rstrip("\n") + "\nHT-I-15-999999,2014-01-13T09:00:00,carrier_pigeon,ASSAULT,NFA,,,,noise\n")
     add_odd_entries(landing)
     published = workdir / "published" / "warehouse.duckdb"
+    design = design_and_fill(landing, published)
     before = night_signature(published)
     answers = root / "answers.txt"
     reader = subprocess.Popen([sys.executable, str(READER), str(published), str(answers)])
@@ -280,7 +290,7 @@ def next_night(nightly, tmp_path_factory) -> NextNight:
     finally:
         reader.send_signal(signal.SIGTERM)
         reader.wait(timeout=30)
-    return NextNight(night, before, answers.read_text().splitlines())
+    return NextNight(night, before, answers.read_text().splitlines(), design)
 
 
 @pytest.fixture(scope="session")

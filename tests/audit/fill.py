@@ -10,6 +10,7 @@ records every crime of the incidents nobody reviewed: orchestration/sample/gener
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -88,3 +89,41 @@ def sample_truth(published: Path, force: str) -> tuple[dict[str, list[str]], dic
         if code is not None:
             expected[incident_id].append(code)
     return dict(expected), dict(crimes)
+
+
+@dataclass
+class FilledDesign:
+    """An audit of one force designed from a published night, its sheets written into the
+    landing folder and filled from the sample's truth, ready for the next night to load."""
+
+    design: object  # orchestration.audit.design.Design
+    expected: dict  # incident id -> the crimes it should have produced
+    linked: dict  # incident id -> crimes linked to it in the register
+    verdicts: dict  # sheet kind -> crime id -> verdict written
+
+
+DESIGNED_FORCE = "hertfordshire"
+DESIGN_SEED = 19
+
+
+def design_and_fill(landing: Path, published: Path) -> FilledDesign:
+    """Design an audit of DESIGNED_FORCE's week 2014-01-06 .. 12 (5% margin) from `published`,
+    write its sheets under `landing` and fill them: every sampled incident with its true
+    crimes, every no-crime decision and disposal of the week reviewed, the first of each wrong."""
+    import datetime as dt
+
+    from orchestration.audit.design import make_design, offence_codes
+    from orchestration.audit.sheets import write_sheets
+
+    design = make_design(published, DESIGNED_FORCE, dt.date(2014, 1, 6), dt.date(2014, 1, 12), 0.05, DESIGN_SEED)
+    folder = write_sheets(landing, design, offence_codes(published))
+    expected, linked = sample_truth(published, DESIGNED_FORCE)
+    sampled = {i.incident_id for s in design.strata for i in s.sampled}
+    fill_incident_reviews(folder / "incident_reviews.xlsx", {i: expected.get(i, []) for i in sampled},
+                          reviewed_at="2014-02-03 10:00:00")
+    verdicts = {}
+    for kind, crime_ids, good, bad in (("no_crime_reviews", design.no_crime_decisions, "correct", "incorrect"),
+                                       ("disposal_reviews", design.disposals, "appropriate", "inappropriate")):
+        verdicts[kind] = fill_verdicts(folder / f"{kind}.xlsx", lambda crime_id: bad if crime_id == crime_ids[0] else good,
+                                       reviewed_at="2014-02-03 10:00:00")
+    return FilledDesign(design, expected, linked, verdicts)

@@ -1,48 +1,27 @@
-"""The whole loop on a copy of the sample night: design an audit of Hertfordshire, fill the
-sheets from the sample's truth as an auditor would (tests/audit/fill.py), load them in one
-incremental run, and read the weighted rate, equal to an independent computation from the
-filled sheets."""
+"""The whole loop on the night after the sample's (tests/conftest.py `next_night`): an audit
+of Hertfordshire designed from the published sample night, its sheets filled from the sample's
+truth as an auditor would (tests/audit/fill.py `design_and_fill`) and loaded in that one
+incremental run; the weighted rate read back equals an independent computation from the filled
+sheets."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from conftest import pipeline_env, run_pipeline
-from orchestration.audit.design import make_design, offence_codes
-from orchestration.audit.sheets import write_sheets
 from orchestration.headline import headline
-from orchestration.warehouse import PUBLISHED_FILE
-from tests.audit.fill import fill_incident_reviews, fill_verdicts, sample_truth
+from tests.audit.fill import DESIGNED_FORCE as FORCE
 from tests.audit.stratified import Stratum, ratio_estimate
 
-FORCE = "hertfordshire"
-SEED = 19
 
-
-def test_design_fill_load_gives_the_weighted_rate_of_the_filled_sheets(copy_of_night):
-    landing, workdir = copy_of_night
-    with pipeline_env(landing, workdir) as settings:
-        published = settings.published_dir / PUBLISHED_FILE
-    design = make_design(published, FORCE, dt.date(2014, 1, 6), dt.date(2014, 1, 12), 0.05, SEED)
+def test_design_fill_load_gives_the_weighted_rate_of_the_filled_sheets(next_night):
+    filled, night = next_night.design, next_night.night
+    design, expected, linked, verdicts = filled.design, filled.expected, filled.linked, filled.verdicts
     # the prior is the force's latest published audit's rate (DESIGN.md: 130 / 181)
     assert (design.prior_rate, design.prior_source) == (pytest.approx(130 / 181), f"{FORCE}'s latest audit {FORCE}-2014")
-    folder = write_sheets(landing, design, offence_codes(published))
-    expected, linked = sample_truth(published, FORCE)
-    sampled = {i.incident_id for s in design.strata for i in s.sampled}
-    fill_incident_reviews(folder / "incident_reviews.xlsx", {i: expected.get(i, []) for i in sampled},
-                          reviewed_at="2014-02-03 10:00:00")
     # every no-crime decision and disposal of the week, reviewed in full: the first of each wrong
     assert design.no_crime_decisions and design.disposals
-    verdicts = {}
-    for kind, crime_ids, good, bad in (("no_crime_reviews", design.no_crime_decisions, "correct", "incorrect"),
-                                       ("disposal_reviews", design.disposals, "appropriate", "inappropriate")):
-        verdicts[kind] = fill_verdicts(folder / f"{kind}.xlsx", lambda crime_id: bad if crime_id == crime_ids[0] else good,
-                                       reviewed_at="2014-02-03 10:00:00")
-        assert sorted(verdicts[kind]) == crime_ids
-
-    night = run_pipeline(landing, workdir)
+    assert sorted(verdicts["no_crime_reviews"]) == design.no_crime_decisions
+    assert sorted(verdicts["disposal_reviews"]) == design.disposals
     assert night.outcome.success, night.outcome.report()
 
     # independently: x = codes written for the incident, y = min(x, crimes linked to it)
