@@ -5,7 +5,6 @@ The manifest is prepared by `cdi prepare` (make targets, test fixtures) and by
 """
 
 
-import hashlib
 import json
 import os
 import shutil
@@ -29,9 +28,9 @@ from packaging.version import Version
 
 from orchestration.partitions import dep_on
 from orchestration.publish.watermark import last_load
-from orchestration.settings import DBT_PROJECT_DIR, ENV_WAREHOUSE, duckdb_memory_limit, environment_variable
+from orchestration.settings import DBT_PROJECT_DIR, ENV_WAREHOUSE, environment_variable
 from orchestration.quality.dbt_tests import record_outcomes, build_outcomes
-from orchestration.transform.dbt_cli import dbt_executable
+from orchestration.transform.dbt_cli import dbt_executable, keep_parse_state, seed_parse_state
 from orchestration.warehouse import OPS_DDL, WAREHOUSE_POOL, qident, table_exists
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -63,56 +62,20 @@ def dbt_resource() -> DbtCliResource:
     )
 
 
-_PARSE_STATE = "partial_parse.msgpack"
-# One parse state per rendered profile (warehouse path, memory limit): dbt parses the whole
-# project again (~3 s) when the profile differs from the one its state was made with, so a
-# checkout serving two warehouses (a test run, a second environment) would parse every time.
-_PARSE_STATES = "parse-states"
 # The dbt project's folder of build outputs (target/).
 _TARGET = Path(dbt_project.project_dir, dbt_project.target_path)
 
 
-def _profile_key() -> str:
-    rendered = f"{os.environ.get(ENV_WAREHOUSE, '')}\0{duckdb_memory_limit()}"
-    return hashlib.sha256(rendered.encode()).hexdigest()[:16]
-
-
-def _replace(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    pending = target.with_name(f".{target.name}.tmp")
-    shutil.copyfile(source, pending)
-    os.replace(pending, target)
-
-
 def new_run_target(run_id: str) -> Path:
     """A build folder of its own (dagster-dbt's naming: target/dbt_models-<run>-<random>),
-    seeded with the parse state this warehouse's profile last left, else with the one `cdi
-    prepare` made. Seeding the build's own folder, not the shared target/partial_parse.msgpack
-    that dagster-dbt would copy, keeps two builds starting at once (two warehouses, the test
+    seeded with the parse state this warehouse's profile last left (`dbt_cli.seed_parse_state`).
+    Seeding the build's own folder, not the shared target/partial_parse.msgpack that
+    dagster-dbt would copy, keeps two builds starting at once (two warehouses, the test
     workers) from starting from each other's state."""
     run_target = _TARGET / f"dbt_models-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
     run_target.mkdir(parents=True)
-    kept = _TARGET / _PARSE_STATES / f"{_profile_key()}.msgpack"
-    for state in (kept, _TARGET / _PARSE_STATE):
-        try:
-            shutil.copyfile(state, run_target / _PARSE_STATE)
-            break
-        except FileNotFoundError:
-            continue
+    seed_parse_state(run_target, os.environ.get(ENV_WAREHOUSE, ""))
     return run_target
-
-
-def keep_parse_state(run_target: Path) -> None:
-    """Make this build's parse state the one the next build of this profile starts from."""
-    state = run_target / _PARSE_STATE
-    if state.exists():
-        _replace(state, _TARGET / _PARSE_STATES / f"{_profile_key()}.msgpack")
-        states = sorted((_TARGET / _PARSE_STATES).glob("*.msgpack"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for stale in states[KEPT_PARSE_STATES:]:
-            stale.unlink(missing_ok=True)
-
-
-KEPT_PARSE_STATES = 8
 
 
 # dagster-dbt gives every build its own target folder (~13 MB: manifest, compiled SQL, logs);
@@ -227,7 +190,7 @@ def dbt_models(
         invocation = dbt.cli(args, context=context, target_path=run_target)
         events = list(invocation.stream())  # raises if a blocking test failed: nothing recorded
     outcomes = build_outcomes(invocation.target_path, asset_keys_by_unique_id())
-    keep_parse_state(invocation.target_path)
+    keep_parse_state(invocation.target_path, os.environ.get(ENV_WAREHOUSE, ""))
     prune_run_targets()
     with warehouse.get_connection() as con:
         record_tested(con, through)

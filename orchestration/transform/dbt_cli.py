@@ -7,13 +7,14 @@ write the manifest that `transform/dbt.py` needs before it can be imported.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from orchestration.settings import DBT_PROJECT_DIR, ENV_WAREHOUSE, Settings
+from orchestration.settings import DBT_PROJECT_DIR, ENV_WAREHOUSE, Settings, duckdb_memory_limit
 
 
 def dbt_executable() -> str:
@@ -47,17 +48,56 @@ def manifest_is_stale() -> bool:
     return any(p.is_file() and p.stat().st_mtime > built for p in sources)
 
 
+PARSE_STATE = "partial_parse.msgpack"
+# One parse state per rendered profile (warehouse path, memory limit): dbt parses the whole
+# project again (~3.5 s) when the profile differs from the one its state was made with, so a
+# checkout serving two warehouses (a test run, a second environment) would parse every time.
+_TARGET = DBT_PROJECT_DIR / "target"
+_PARSE_STATES = _TARGET / "parse-states"
+KEPT_PARSE_STATES = 8
+
+
+def _profile_key(warehouse: str) -> str:
+    rendered = f"{warehouse}\0{duckdb_memory_limit()}"
+    return hashlib.sha256(rendered.encode()).hexdigest()[:16]
+
+
+def seed_parse_state(target: Path, warehouse: str) -> None:
+    """Start a dbt command's target folder from the parse state the warehouse's profile last
+    left (a build keeps it), else from the one `cdi prepare` made."""
+    for state in (_PARSE_STATES / f"{_profile_key(warehouse)}.msgpack", _TARGET / PARSE_STATE):
+        try:
+            shutil.copyfile(state, target / PARSE_STATE)
+            return
+        except FileNotFoundError:
+            continue
+
+
+def keep_parse_state(target: Path, warehouse: str) -> None:
+    """Make this command's parse state the one the next command of this profile starts from."""
+    state = target / PARSE_STATE
+    if not state.exists():
+        return
+    kept = _PARSE_STATES / f"{_profile_key(warehouse)}.msgpack"
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    pending = kept.with_name(f".{kept.name}.{os.getpid()}.tmp")
+    shutil.copyfile(state, pending)
+    os.replace(pending, kept)
+    states = sorted(_PARSE_STATES.glob("*.msgpack"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in states[KEPT_PARSE_STATES:]:
+        stale.unlink(missing_ok=True)
+
+
 def generate_docs(warehouse: Path, work_dir: Path) -> Path:
     """`dbt docs generate --static` against the warehouse, into a private target folder.
 
     The catalog is read from the working warehouse, so the caller holds the warehouse pool.
-    dbt's partial-parse state from `cdi prepare` is copied in so it does not parse again.
+    It starts from the parse state the night's build left for this warehouse's profile, so it
+    does not parse the project again.
     """
     target = work_dir / "target"
     target.mkdir(parents=True, exist_ok=True)
-    prepared = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
-    if prepared.exists():
-        shutil.copy2(prepared, target / prepared.name)
+    seed_parse_state(target, str(warehouse))
     env = {**os.environ, ENV_WAREHOUSE: str(warehouse)}
     command = [dbt_executable(), "docs", "generate", "--static", "--quiet", *_project_flags(),
                "--target-path", str(target), "--log-path", str(work_dir / "logs")]

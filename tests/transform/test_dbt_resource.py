@@ -25,14 +25,18 @@ def test_dagster_dbt_still_asks_the_property_we_answer():
 
 
 def test_each_warehouse_profile_keeps_its_own_dbt_parse_state(tmp_path, monkeypatch):
-    """dbt parses the whole project (~3 s) when the profile differs from its state's: two
+    """dbt parses the whole project (~3.5 s) when the profile differs from its state's: two
     warehouses served from one checkout must not overwrite each other's state, even when
-    their builds start at the same moment."""
+    their builds start at the same moment; the data dictionary's `dbt docs generate` starts
+    from the state its warehouse's build left."""
     from orchestration.settings import ENV_WAREHOUSE
     from orchestration.transform import dbt as transform
+    from orchestration.transform import dbt_cli
 
     target = tmp_path / "target"
     monkeypatch.setattr(transform, "_TARGET", target)
+    monkeypatch.setattr(dbt_cli, "_TARGET", target)
+    monkeypatch.setattr(dbt_cli, "_PARSE_STATES", target / "parse-states")
     target.mkdir()
     (target / "partial_parse.msgpack").write_text("state of cdi prepare")
     for warehouse in ("a.duckdb", "b.duckdb"):
@@ -40,12 +44,17 @@ def test_each_warehouse_profile_keeps_its_own_dbt_parse_state(tmp_path, monkeypa
         build = transform.new_run_target("run-" + warehouse)
         assert (build / "partial_parse.msgpack").read_text() == "state of cdi prepare"
         (build / "partial_parse.msgpack").write_text(f"state of {warehouse}")
-        transform.keep_parse_state(build)
+        dbt_cli.keep_parse_state(build, str(tmp_path / warehouse))
     monkeypatch.setenv(ENV_WAREHOUSE, str(tmp_path / "a.duckdb"))
     first, second = transform.new_run_target("run-a"), transform.new_run_target("run-a")
     assert first != second and first.name.startswith("dbt_models-run-a-")
     assert (first / "partial_parse.msgpack").read_text() == "state of a.duckdb"
     monkeypatch.setenv(ENV_WAREHOUSE, str(tmp_path / "b.duckdb"))
     assert (transform.new_run_target("run-b") / "partial_parse.msgpack").read_text() == "state of b.duckdb"
+    # the data dictionary of warehouse a, whatever the environment says
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    dbt_cli.seed_parse_state(docs, str(tmp_path / "a.duckdb"))
+    assert (docs / "partial_parse.msgpack").read_text() == "state of a.duckdb"
     # the shared file dagster-dbt would copy is `cdi prepare`'s, whatever ran since
     assert (target / "partial_parse.msgpack").read_text() == "state of cdi prepare"
