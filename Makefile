@@ -51,11 +51,9 @@ test: manifest system
 test-fast: manifest
 	$(BIN)/python -m pytest -m "not e2e" $(XDIST) $(PYTEST_ARGS)
 
-# dagster-dbt's prepare_if_dev() runs `dbt parse` from PATH, and profiles.yml reads
-# CDI_WAREHOUSE before the definitions export it: both are given here.
+# The UI on the instance and warehouse `make run` uses (the settings' defaults).
 dev: manifest $(DAGSTER_HOME)/dagster.yaml
-	PATH="$(CURDIR)/$(BIN):$$PATH" CDI_WAREHOUSE="$${CDI_WAREHOUSE:-$(CURDIR)/data/warehouse.duckdb}" \
-		$(BIN)/dagster dev -m orchestration.definitions
+	$(BIN)/dagster dev -m orchestration.definitions
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_ingest.py

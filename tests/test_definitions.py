@@ -43,13 +43,21 @@ def test_dbt_sources_continue_the_lineage_of_the_ingest_assets():
 
 
 @pytest.mark.e2e
-def test_dagster_cli_validates_the_code_location():
+def test_dg_check_defs_passes_as_the_readme_runs_it(tmp_path):
+    """`.venv/bin/dg check defs` from the project folder ([tool.dg] in pyproject.toml), with
+    nothing but the system PATH: not the environment's bin folder, no CDI_* variable. Under
+    dg (and `dagster dev`) the manifest is parsed at import; dagster-dbt's own way of doing it
+    needed both, and failed the code location from a fresh clone."""
+    import os
     import subprocess
     import sys
     from pathlib import Path
 
-    dagster = Path(sys.executable).with_name("dagster")
-    out = subprocess.run([str(dagster), "definitions", "validate", "-m", "orchestration.definitions"],
-                         capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert "passed validation" in out.stdout + out.stderr
+    from orchestration.settings import PROJECT_ROOT
+
+    dg = Path(sys.executable).with_name("dg")
+    bare = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": os.environ.get("LANG", "C.UTF-8")}
+    out = subprocess.run([str(dg), "check", "defs"], cwd=PROJECT_ROOT, env=bare, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
+    assert "All definitions loaded successfully." in out.stdout + out.stderr

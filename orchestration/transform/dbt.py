@@ -1,7 +1,7 @@
 """The dbt project as Dagster assets.
 
-The manifest is prepared by `cdi prepare` (make targets, test fixtures) and by
-`prepare_if_dev()` under `dagster dev`; importing this module never parses dbt.
+The manifest is prepared by `cdi prepare` (make targets, test fixtures), and again at import
+under `dagster dev` and `dg`; otherwise importing this module never parses dbt.
 """
 
 
@@ -30,11 +30,16 @@ from orchestration.partitions import dep_on
 from orchestration.publish.watermark import last_load
 from orchestration.settings import DBT_PROJECT_DIR, ENV_WAREHOUSE, environment_variable
 from orchestration.quality.dbt_tests import record_outcomes, build_outcomes
-from orchestration.transform.dbt_cli import dbt_executable, keep_parse_state, seed_parse_state
+from orchestration.transform.dbt_cli import dbt_executable, keep_parse_state, parse_project, seed_parse_state
 from orchestration.warehouse import OPS_DDL, WAREHOUSE_POOL, qident, table_exists
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()
+# Under `dagster dev` and `dg` (check defs, dev) the manifest is parsed again at import, as
+# dagster-dbt's prepare_if_dev() would do, but through cdi's own parse: prepare_if_dev() runs
+# `dbt` from PATH and needs CDI_WAREHOUSE set, so from a fresh clone it failed unless both were
+# given by hand; parse_project() runs the dbt beside this interpreter with the settings' warehouse.
+if dbt_project.preparer.using_dagster_dev():
+    parse_project()
 
 # The layer a model lives in is the folder under models/ (staging, intermediate, marts).
 _LAYERS = ("staging", "intermediate", "marts")

@@ -28,13 +28,28 @@ def _project_flags() -> list[str]:
 
 
 def parse_project() -> None:
-    """Write dbt's manifest (target/manifest.json) so the Dagster definitions can load."""
+    """Write dbt's manifest (target/manifest.json) so the Dagster definitions can load.
+
+    dbt parses into a folder of its own, and the manifest and parse state then replace the
+    old ones by rename: a process loading the definitions meanwhile (a run, `dagster dev`
+    reloading, the other test worker) reads the old manifest or the new one, never half of one.
+    """
     from dbt.cli.main import dbtRunner
 
     Settings.from_env().export_to_env()  # profiles.yml reads CDI_WAREHOUSE, even to parse
-    result = dbtRunner().invoke(["parse", "--quiet", *_project_flags()])
-    if not result.success:
-        raise SystemExit(f"dbt parse failed: {result.exception or 'see the messages above'}")
+    scratch = _TARGET / f".parse-{os.getpid()}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    try:
+        if (_TARGET / PARSE_STATE).exists():
+            shutil.copyfile(_TARGET / PARSE_STATE, scratch / PARSE_STATE)
+        result = dbtRunner().invoke(["parse", "--quiet", *_project_flags(), "--target-path", str(scratch)])
+        if not result.success:
+            raise SystemExit(f"dbt parse failed: {result.exception or 'see the messages above'}")
+        for name in ("manifest.json", PARSE_STATE):
+            os.replace(scratch / name, _TARGET / name)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def manifest_is_stale() -> bool:
