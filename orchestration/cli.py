@@ -7,6 +7,7 @@ import argparse
 import datetime as dt
 import logging
 import os
+import platform
 import shutil
 import sys
 import time
@@ -217,12 +218,36 @@ def cmd_audit_design(args: argparse.Namespace) -> int:
     return 0
 
 
+# What a bug report needs: cdi's version and the engines it drives (read from the installed
+# packages' metadata: no engine is imported for it).
+VERSIONED = ("dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "duckdb", "great-expectations")
+
+
+def version_line() -> str:
+    from importlib.metadata import version
+
+    engines = ", ".join(f"{name} {version(name)}" for name in VERSIONED)
+    return f"cdi {version('crime-data-integrity')} ({engines}; Python {platform.python_version()})"
+
+
+class _PrintVersion(argparse.Action):
+    """`--version`: one unwrapped line (argparse's own action wraps it to the terminal)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="print cdi's version and its engines' and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(version_line())
+        parser.exit()
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # Dagster prints its own event log; without this, records propagated to the root logger
     # would be printed a second time (and GX's INFO chatter with them).
     logging.getLogger().handlers[0].setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(prog="cdi", description="Crime Data Integrity Warehouse")
+    parser.add_argument("--version", action=_PrintVersion)
     sub = parser.add_subparsers(dest="command", required=True)
 
     gen = sub.add_parser("generate", help="write deterministic sample force exports and audit sheets")
