@@ -3,6 +3,7 @@
 import json
 import re
 import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -55,6 +56,11 @@ def test_backfill_loads_exactly_the_force_days_asked_and_reruns_change_nothing(s
         assert "[incidents 7/7]" in out  # file progress (every 5 s and the last): 5 kent + 2 essex files
         assert "essex (last export 2014-01-07, 50.0 h overdue)" in out  # exports_on_time warning
         assert "kent (last" not in out
+        # dbt's node lines are in its log file, not among the run's lines: one summary instead
+        assert " START sql " not in out and " OK created sql " not in out
+        summary = re.search(r"dbt build: (.*); dbt's log: (\S+dbt\.log)", out)
+        assert summary and "36 models (36 success)" in summary.group(1), out[-3000:]
+        assert " START sql view model staging.stg_raw__audits " in Path(summary.group(2)).read_text()
 
         with duckdb.connect(str(settings.warehouse), read_only=True) as con:
             loaded = con.execute(

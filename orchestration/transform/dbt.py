@@ -5,6 +5,7 @@ under `dagster dev` and `dg`; otherwise importing this module never parses dbt.
 """
 
 
+import contextlib
 import json
 import os
 import shutil
@@ -159,6 +160,19 @@ def record_tested(con, through: int | None) -> None:
     con.execute(f"INSERT INTO {_TESTED_THROUGH_TABLE} VALUES (?)", [through])
 
 
+def build_summary(target: Path) -> str:
+    """One line for the run's log: what dbt built and tested, by outcome, and where its log is."""
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
+    kinds: dict[str, dict[str, int]] = {}
+    for result in results["results"]:
+        kind = result["unique_id"].split(".", 1)[0]
+        statuses = kinds.setdefault(kind, {})
+        statuses[result["status"]] = statuses.get(result["status"], 0) + 1
+    parts = [f"{sum(statuses.values())} {kind}s (" + ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())) + ")"
+             for kind, statuses in sorted(kinds.items())]
+    return f"dbt build: {'; '.join(parts)} in {results['elapsed_time']:.1f} s; dbt's log: {target / 'dbt.log'}"
+
+
 class DbtBuildConfig(Config):
     """`full_refresh` rebuilds the incremental models from the whole raw layer."""
 
@@ -191,9 +205,17 @@ def dbt_models(
         first_load_id = None if config.full_refresh else first_untested_load(con)
         through = last_load(con)
     run_target = new_run_target(context.run.run_id)
-    with environment_variable(TEST_FROM_LOAD_ID, None if first_load_id is None else str(first_load_id)):
-        invocation = dbt.cli(args, context=context, target_path=run_target)
-        events = list(invocation.stream())  # raises if a blocking test failed: nothing recorded
+    # dagster-dbt echoes each of dbt's ~450 node lines to stdout: `cdi run` printed them among
+    # its summary. They are in the build's dbt.log; the step logs one line instead, and a
+    # failing test still fails the step with dbt's message (raised by stream()).
+    try:
+        with environment_variable(TEST_FROM_LOAD_ID, None if first_load_id is None else str(first_load_id)), \
+                open(os.devnull, "w") as nowhere, contextlib.redirect_stdout(nowhere):
+            invocation = dbt.cli(args, context=context, target_path=run_target)
+            events = list(invocation.stream())  # raises if a blocking test failed: nothing recorded
+    finally:
+        if (run_target / "run_results.json").exists():  # not when dbt stopped before building
+            context.log.info(build_summary(run_target))
     outcomes = build_outcomes(invocation.target_path, asset_keys_by_unique_id())
     keep_parse_state(invocation.target_path, os.environ.get(ENV_WAREHOUSE, ""))
     prune_run_targets()
