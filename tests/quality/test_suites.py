@@ -46,3 +46,15 @@ def test_gx_accepts_every_expectation_of_every_suite():
         document = resolve_placeholders(suite.document, dt.datetime(2020, 1, 1))
         built = ExpectationSuite(name=suite.name, expectations=document["expectations"])
         assert len(built.expectations) == len(document["expectations"]), suite.name
+
+
+def test_no_regex_captures_a_group():
+    """GX matches a column with pandas' str.contains, which warns on every validation when the
+    pattern has a capturing group ("has match groups"): printed in `cdi run`'s output each
+    night. Groups are written (?:...)."""
+    import re
+
+    patterns = [(suite.name, expectation["kwargs"]["regex"]) for suite in load_suites()
+                for expectation in suite.document["expectations"] if "regex" in expectation["kwargs"]]
+    assert len(patterns) > 5
+    assert [(name, regex) for name, regex in patterns if re.compile(regex).groups] == []
