@@ -34,14 +34,14 @@ from pathlib import Path
 import duckdb
 
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
-from orchestration.transform.dbt_cli import generate_docs
+from orchestration.transform.dbt_cli import TARGET_DIR, generate_docs
 from orchestration.warehouse import PUBLISHED_FILE
 
 DOCS_DIR = "docs"
 PUBLISHED_FILES = ("index.html", "manifest.json", "catalog.json")
 FINGERPRINT_FILE = ".fingerprint"
 _PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "seeds", "tests")
-CACHE_DIR = DBT_PROJECT_DIR / "target" / "docs-cache"
+CACHE_DIR = TARGET_DIR / "docs-cache"
 _CACHED_FILES = ("static_index.html", "manifest.json", "catalog.json")
 KEPT_CACHE_ENTRIES = 4
 

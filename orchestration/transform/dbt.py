@@ -31,6 +31,7 @@ from orchestration.partitions import dep_on
 from orchestration.publish.watermark import last_load
 from orchestration.settings import DBT_PROJECT_DIR, ENV_WAREHOUSE, environment_variable
 from orchestration.quality.dbt_tests import record_outcomes, build_outcomes
+from orchestration.transform import dbt_cli
 from orchestration.transform.dbt_cli import dbt_executable, keep_parse_state, parse_project, seed_parse_state
 from orchestration.warehouse import OPS_DDL, WAREHOUSE_POOL, qident, table_exists
 
@@ -68,17 +69,13 @@ def dbt_resource() -> DbtCliResource:
     )
 
 
-# The dbt project's folder of build outputs (target/).
-_TARGET = Path(dbt_project.project_dir, dbt_project.target_path)
-
-
 def new_run_target(run_id: str) -> Path:
     """A build folder of its own (dagster-dbt's naming: target/dbt_models-<run>-<random>),
     seeded with the parse state this warehouse's profile last left (`dbt_cli.seed_parse_state`).
     Seeding the build's own folder, not the shared target/partial_parse.msgpack that
     dagster-dbt would copy, keeps two builds starting at once (two warehouses, the test
     workers) from starting from each other's state."""
-    run_target = _TARGET / f"dbt_models-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    run_target = dbt_cli.TARGET_DIR / f"dbt_models-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
     run_target.mkdir(parents=True)
     seed_parse_state(run_target, os.environ.get(ENV_WAREHOUSE, ""))
     return run_target
@@ -91,7 +88,7 @@ KEPT_RUN_TARGETS = 10
 
 def prune_run_targets(keep: int = KEPT_RUN_TARGETS) -> None:
     """Delete all but the newest `keep` build folders (target/dbt_models-*)."""
-    runs = sorted(Path(dbt_project.project_dir, dbt_project.target_path).glob("dbt_models-*"),
+    runs = sorted(dbt_cli.TARGET_DIR.glob("dbt_models-*"),
                   key=lambda path: path.stat().st_mtime, reverse=True)
     for stale in runs[keep:]:
         shutil.rmtree(stale, ignore_errors=True)

@@ -23,6 +23,10 @@ def dbt_executable() -> str:
     return str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
 
 
+# dbt's target folder: the manifest, the parse states, the nightly builds' folders.
+TARGET_DIR = DBT_PROJECT_DIR / "target"
+
+
 def _project_flags() -> list[str]:
     return ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
 
@@ -37,24 +41,24 @@ def parse_project() -> None:
     from dbt.cli.main import dbtRunner
 
     Settings.from_env().export_to_env()  # profiles.yml reads CDI_WAREHOUSE, even to parse
-    scratch = _TARGET / f".parse-{os.getpid()}"
+    scratch = TARGET_DIR / f".parse-{os.getpid()}"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
     try:
-        if (_TARGET / PARSE_STATE).exists():
-            shutil.copyfile(_TARGET / PARSE_STATE, scratch / PARSE_STATE)
+        if (TARGET_DIR / PARSE_STATE).exists():
+            shutil.copyfile(TARGET_DIR / PARSE_STATE, scratch / PARSE_STATE)
         result = dbtRunner().invoke(["parse", "--quiet", *_project_flags(), "--target-path", str(scratch)])
         if not result.success:
             raise SystemExit(f"dbt parse failed: {result.exception or 'see the messages above'}")
         for name in ("manifest.json", PARSE_STATE):
-            os.replace(scratch / name, _TARGET / name)
+            os.replace(scratch / name, TARGET_DIR / name)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
 def manifest_is_stale() -> bool:
     """True when a dbt project file is newer than the manifest (or there is none)."""
-    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    manifest = TARGET_DIR / "manifest.json"
     if not manifest.exists():
         return True
     built = manifest.stat().st_mtime
@@ -67,8 +71,7 @@ PARSE_STATE = "partial_parse.msgpack"
 # One parse state per rendered profile (warehouse path, memory limit): dbt parses the whole
 # project again (~3.5 s) when the profile differs from the one its state was made with, so a
 # checkout serving two warehouses (a test run, a second environment) would parse every time.
-_TARGET = DBT_PROJECT_DIR / "target"
-_PARSE_STATES = _TARGET / "parse-states"
+_PARSE_STATES = "parse-states"
 KEPT_PARSE_STATES = 8
 
 
@@ -80,7 +83,7 @@ def _profile_key(warehouse: str) -> str:
 def seed_parse_state(target: Path, warehouse: str) -> None:
     """Start a dbt command's target folder from the parse state the warehouse's profile last
     left (a build keeps it), else from the one `cdi prepare` made."""
-    for state in (_PARSE_STATES / f"{_profile_key(warehouse)}.msgpack", _TARGET / PARSE_STATE):
+    for state in (TARGET_DIR / _PARSE_STATES / f"{_profile_key(warehouse)}.msgpack", TARGET_DIR / PARSE_STATE):
         try:
             shutil.copyfile(state, target / PARSE_STATE)
             return
@@ -93,12 +96,12 @@ def keep_parse_state(target: Path, warehouse: str) -> None:
     state = target / PARSE_STATE
     if not state.exists():
         return
-    kept = _PARSE_STATES / f"{_profile_key(warehouse)}.msgpack"
+    kept = TARGET_DIR / _PARSE_STATES / f"{_profile_key(warehouse)}.msgpack"
     kept.parent.mkdir(parents=True, exist_ok=True)
     pending = kept.with_name(f".{kept.name}.{os.getpid()}.tmp")
     shutil.copyfile(state, pending)
     os.replace(pending, kept)
-    states = sorted(_PARSE_STATES.glob("*.msgpack"), key=lambda p: p.stat().st_mtime, reverse=True)
+    states = sorted((TARGET_DIR / _PARSE_STATES).glob("*.msgpack"), key=lambda p: p.stat().st_mtime, reverse=True)
     for stale in states[KEPT_PARSE_STATES:]:
         stale.unlink(missing_ok=True)
 

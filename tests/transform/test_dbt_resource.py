@@ -34,9 +34,7 @@ def test_each_warehouse_profile_keeps_its_own_dbt_parse_state(tmp_path, monkeypa
     from orchestration.transform import dbt_cli
 
     target = tmp_path / "target"
-    monkeypatch.setattr(transform, "_TARGET", target)
-    monkeypatch.setattr(dbt_cli, "_TARGET", target)
-    monkeypatch.setattr(dbt_cli, "_PARSE_STATES", target / "parse-states")
+    monkeypatch.setattr(dbt_cli, "TARGET_DIR", target)
     target.mkdir()
     (target / "partial_parse.msgpack").write_text("state of cdi prepare")
     for warehouse in ("a.duckdb", "b.duckdb"):
