@@ -235,7 +235,7 @@ READER = REPO_ROOT / "tests" / "publish" / "reader_loop.py"
 
 
 # Entries of a landing folder the loader must pass over, each named in the night's warning
-# (tests/ingest/test_landing_hygiene.py): where each is, and how many files it holds.
+# (tests/ingest/test_landing_hygiene.py), by their path under the landing folder.
 ODD_DAY = "kent/2014-01-06"
 ODD_LANDING_ENTRIES = ("kent/2012-12-31", "kent/latest", f"{ODD_DAY}/incidents (1).csv", "essex/2014-01-06/incidents.csv")
 
