@@ -33,6 +33,7 @@ COPY FROM DATABASE into a new file that replaces the working one (63.7 s there, 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -260,6 +261,21 @@ def _remove_leftovers(published_dir: Path) -> list[str]:
     return sorted(removed)
 
 
+
+def _descriptions(con, schema: str, table: str) -> tuple[str, dict[str, str]]:
+    """A published relation's comment and its columns' comments (dbt's persist_docs)."""
+    (description,) = con.execute(
+        "SELECT coalesce(any_value(comment), '') FROM (SELECT comment FROM duckdb_tables() "
+        "WHERE database_name = current_database() AND schema_name = ? AND table_name = ? "
+        "UNION ALL SELECT comment FROM duckdb_views() "
+        "WHERE database_name = current_database() AND schema_name = ? AND view_name = ?)",
+        [schema, table, schema, table]).fetchone()
+    columns = con.execute(
+        "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = ? AND table_name = ? AND comment IS NOT NULL ORDER BY column_index",
+        [schema, table]).fetchall()
+    return description, dict(columns)
+
 def publish(warehouse: Path, published_dir: Path) -> PublishResult:
     published_dir.mkdir(parents=True, exist_ok=True)
     _adopt_folder(published_dir)
@@ -286,7 +302,14 @@ def publish(warehouse: Path, published_dir: Path) -> PublishResult:
         names = []
         for schema, table in tables:
             path = night_parquet / f"{table}.parquet"
-            con.execute(f"COPY (SELECT * FROM {qident(schema)}.{qident(table)}) TO ? (FORMAT parquet)", [str(path)])
+            description, columns = _descriptions(con, schema, table)
+            # Parquet readers with no DuckDB inside (pyarrow, Spark, Power BI) see the dbt
+            # descriptions too: file-level key-value metadata, as DuckDB's COPY can write it.
+            con.execute(
+                f"COPY (SELECT * FROM {qident(schema)}.{qident(table)}) TO ? "
+                "(FORMAT parquet, KV_METADATA {description: ?, column_descriptions: ?})",
+                [str(path), description, json.dumps(columns)],
+            )
             names.append(path.name)
         step_done("parquet")
         con.execute("CHECKPOINT")

@@ -122,3 +122,24 @@ def test_parquet_files_read_by_pyarrow_match_the_warehouse(nightly):
         {"crimes_recorded": 130, "crimes_reported": 181}]
     assert str(recording.schema.field("recording_rate").type) == "double"
     assert str(recording.schema.field("crimes_recorded").type) == "int64"
+
+
+def test_parquet_files_carry_the_dbt_descriptions(nightly):
+    """Read by pyarrow and held to dbt's manifest, not to the warehouse the files came from."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from orchestration.settings import DBT_PROJECT_DIR
+
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
+    marts = [node for node in manifest["nodes"].values() if node["resource_type"] == "model" and "marts" in node["fqn"]]
+    parquet = nightly.settings.published_dir / "parquet"
+    assert len(marts) > 10
+    for node in marts:
+        metadata = pq.read_schema(parquet / f"{node['alias']}.parquet").metadata
+        assert metadata[b"description"].decode() == node["description"], node["alias"]
+        described = {name: column["description"] for name, column in node["columns"].items() if column["description"]}
+        assert json.loads(metadata[b"column_descriptions"]) == described, node["alias"]
+    recording = json.loads(pq.read_schema(parquet / "recording_accuracy.parquet").metadata[b"column_descriptions"])
+    assert "recording_rate" in recording
