@@ -51,9 +51,11 @@ test: manifest system
 test-fast: manifest
 	$(BIN)/python -m pytest -m "not e2e" $(XDIST) $(PYTEST_ARGS)
 
-# The UI on the instance and warehouse `make run` uses (the settings' defaults).
+# The UI on the instance and warehouse `make run` uses (the settings' defaults);
+# `make dev DEV_PORT=3001` when 3000 is taken.
+DEV_PORT ?= 3000
 dev: manifest $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -m orchestration.definitions
+	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p $(DEV_PORT)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_ingest.py
