@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 
 from orchestration.quality.audit_status import HELD_BACK_SQL, describe_held_back
@@ -37,6 +39,14 @@ def _pct(value: float | None) -> str:
     return "   n/a" if value is None else f"{100 * value:5.1f}%"
 
 
+def _shown(path: Path) -> str:
+    """A path as the user would type it from where they ran the command: relative below it."""
+    try:
+        return str(Path(path).absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def headline(settings: Settings) -> str:
     published = published_warehouse(settings.published_dir)
     source = published if published.exists() else settings.warehouse
@@ -49,20 +59,22 @@ def headline(settings: Settings) -> str:
             held_back = con.execute(HELD_BACK_SQL).fetchall()
     except duckdb.Error as exc:
         return f"No headline: {source} has no marts yet ({str(exc).splitlines()[0]})."
+    # A designed audit's id (`<force>-<first day>-<last day>-s<seed>`) is longer than a named one.
+    width = max([26] + [len(row[1]) for row in rows])
     lines = [""]
     if held_back:
         lines.append(f"HELD BACK: {len(held_back)} audit(s) not computed from partial input (marts.audit_status):")
         lines += [f"  {line}" for line in describe_held_back(held_back)]
         lines.append("")
     lines += [
-        f"Recording accuracy and no-crime accuracy per force ({source}):",
-        f"  {'force':<20} {'audit':<26} {'reported':>8} {'recorded':>8} {'rate':>6}  {'95% CI':<15} "
+        f"Recording accuracy and no-crime accuracy per force ({_shown(source)}):",
+        f"  {'force':<20} {'audit':<{width}} {'reported':>8} {'recorded':>8} {'rate':>6}  {'95% CI':<15} "
         f"{'no-crime ok':>11} {'accuracy':>8}",
     ]
     for force, audit, rep, rec, rate, low, high, reviewed, correct, accuracy, weighted in rows:
         nocrime = f"{correct}/{reviewed}" if reviewed is not None else "-"
         lines.append(
-            f"  {force:<20} {audit:<26} {rep:>8} {rec:>8} {_pct(rate)}  {_pct(low)}-{_pct(high)} "
+            f"  {force:<20} {audit:<{width}} {rep:>8} {rec:>8} {_pct(rate)}  {_pct(low)}-{_pct(high)} "
             f"{nocrime:>11} {_pct(accuracy):>8}" + ("  weighted (stratified design)" if weighted else "")
         )
     if not rows:
@@ -70,16 +82,16 @@ def headline(settings: Settings) -> str:
                      "figures appear once an audit's sheets arrive")
     if reported:
         lines.append(
-            f"  {'all forces':<20} {'(latest audits)':<26} {reported:>8} {recorded:>8} {_pct(recorded / reported)}  "
+            f"  {'all forces':<20} {'(latest audits)':<{width}} {reported:>8} {recorded:>8} {_pct(recorded / reported)}  "
             f"({reported - recorded} crimes unrecorded)"
         )
     lines += [
         "",
-        f"Working warehouse:   {settings.warehouse}",
-        f"Published warehouse: {published}{'' if published.exists() else ' (not published yet)'}",
-        f"Parquet files:       {settings.published_dir / 'parquet'}",
-        f"Data quality pages:  {settings.quality_dir / 'index.html'}",
-        f"Report:              {settings.published_dir / 'report.html'}",
-        f"Data dictionary:     {settings.published_dir / 'docs' / 'index.html'}",
+        f"Working warehouse:   {_shown(settings.warehouse)}",
+        f"Published warehouse: {_shown(published)}{'' if published.exists() else ' (not published yet)'}",
+        f"Parquet files:       {_shown(settings.published_dir / 'parquet')}",
+        f"Data quality pages:  {_shown(settings.quality_dir / 'index.html')}",
+        f"Report:              {_shown(settings.published_dir / 'report.html')}",
+        f"Data dictionary:     {_shown(settings.published_dir / 'docs' / 'index.html')}",
     ]
     return "\n".join(lines)

@@ -134,3 +134,39 @@ def test_a_night_sends_nothing_to_the_internet(nightly):
     """Private by default: the whole run, dbt and GX included, under a recording proxy
     (tests/fixtures_network.py). dagster-dbt's `dbt --version` used to ask pypi.org."""
     assert nightly.outbound == []
+
+
+def _readme_make_run_ending() -> str:
+    """The README's code block that shows how `make run` ends (the one starting `Run `)."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    return re.search(r"```\n(Run .*?)```", readme, re.DOTALL).group(1)
+
+
+def _as_pattern(block: str) -> str:
+    """The README's example as a pattern: a line `  …` stands for any number of lines, a run id
+    shown as `31e9…` for any run id."""
+    lines = []
+    for line in block.rstrip("\n").split("\n"):
+        if line.strip() == "…":
+            lines.append(r"(?:[^\n]*\n)*?")
+            continue
+        escaped = re.sub(r"[0-9a-f]+…", "RUNID", line)
+        lines.append(re.escape(escaped).replace("RUNID", r"[0-9a-f-]{36}") + "\n")
+    return "".join(lines)
+
+
+@pytest.mark.e2e
+def test_readme_shows_what_make_run_prints(nightly, tmp_path, monkeypatch):
+    """README's `make run` ending, line for line, against the sample night's own outcome and
+    headline, with the folders where `make run` keeps them (data/ under the checkout)."""
+    from orchestration.headline import headline
+    from orchestration.settings import Settings
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "warehouse.duckdb").symlink_to(nightly.settings.warehouse)
+    (tmp_path / "data" / "published").symlink_to(nightly.settings.published_dir)
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(landing_dir=Path("data/landing"), warehouse=Path("data/warehouse.duckdb"),
+                        published_dir=Path("data/published"), pseudonym_key=nightly.settings.pseudonym_key)
+    printed = nightly.outcome.report().split("\n")[0] + "\n" + headline(settings) + "\n"
+    assert re.fullmatch(_as_pattern(_readme_make_run_ending()), printed), printed
