@@ -26,7 +26,7 @@ _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;color:#222}
 table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left;vertical-align:top}
 .ok{color:#17612a}.blocking{color:#a4161a;font-weight:bold}.warning{color:#9a6700}code{font-size:90%}
-.meta{color:#666}td.checked{max-width:42rem}ul.checked{margin:0;padding:0;list-style:none}.set code{font-size:80%;margin-right:.3em}
+.meta{color:#666}td.checked{max-width:42rem}ul.checked{margin:0;padding:0;list-style:none}.set code{font-size:80%;margin-right:.3em;white-space:nowrap}
 .trend{display:inline-flex;gap:1px;vertical-align:middle}
 .night{display:inline-block;width:.55rem;height:1.1rem;background:#ccc}
 .night.ok{background:#2da44e}.night.warning{background:#d4a72c}.night.blocking{background:#cf222e}
