@@ -122,6 +122,13 @@ def range_tags(first: dt.date, last: dt.date) -> dict[str, str]:
     return {RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat()}
 
 
+def last_export_date(tags: dict[str, str]) -> dt.date | None:
+    """The last export date a run covers, from its tags (None: a run without partitions).
+    It names "the night" a run stands for: the freshness check's clock, the quality history's key."""
+    key = tags.get(RANGE_END_TAG) or tags.get(PARTITION_TAG)
+    return dt.date.fromisoformat(key) if key else None
+
+
 def check_dates(first: dt.date, last: dt.date) -> None:
     """Refuse dates that are no partition (ValueError, naming the range): before 2013 the run
     would crash on an unknown key, far ahead it would plan thousands of empty partitions."""

@@ -151,7 +151,7 @@ def _build(kind: ExportKind) -> AssetsDefinition:
                 force_days=days,
             )
             total_rows = con.execute(f'SELECT count(*) FROM raw."{kind.table}"').fetchone()[0]
-            checks = [run_suite(con, suite, pipeline.published_path / "quality", context.log)
+            checks = [run_suite(con, suite, pipeline.published_path / "quality", context.log, context.run.tags)
                       for suite in (suites_on(key) if partitioned else [])]
             if key == freshness.CHECKED_ASSET:
                 checks.append(freshness.exports_on_time(con, dict(context.run.tags), context.log))

@@ -22,7 +22,7 @@ from dagster import (
 )
 
 from orchestration.ingest.kinds import EXPORT_KINDS, Layout
-from orchestration.partitions import PARTITION_TAG, RANGE_END_TAG, TIMEZONE
+from orchestration.partitions import TIMEZONE, last_export_date
 
 LATE_AFTER = dt.timedelta(hours=36)
 CHECK_NAME = "exports_on_time"
@@ -40,9 +40,9 @@ ORDER BY force_id
 
 def as_of(tags: dict[str, str], now: dt.datetime | None = None) -> dt.datetime:
     """The moment the run stands for (see the module docstring), timezone-aware."""
-    key = tags.get(RANGE_END_TAG) or tags.get(PARTITION_TAG)
-    if key:
-        night = dt.date.fromisoformat(key) + dt.timedelta(days=1)
+    last = last_export_date(tags)
+    if last:
+        night = last + dt.timedelta(days=1)
         return dt.datetime.combine(night, dt.time(2, 0), ZoneInfo(TIMEZONE))
     return now or dt.datetime.now(dt.UTC)
 

@@ -22,6 +22,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.publish import charts
+from orchestration.quality import history
 from orchestration.warehouse import published_warehouse, table_exists
 
 REPORT_FILE = "report.html"
@@ -232,12 +233,8 @@ def _quality_results(quality_dir: Path) -> list[dict]:
     for path in sorted((quality_dir / "results").glob("*.json")):
         result = json.loads(path.read_text(encoding="utf-8"))
         failed = [e for e in result["expectations"] if not e["success"]]
-        if any(e["severity"] == "critical" for e in failed):
-            status = ("blocking", "FAILED (blocking)")
-        elif failed:
-            status = ("warning", "warnings")
-        else:
-            status = ("ok", "passed")
+        state = history.status(result)  # the quality pages' words and classes
+        status = (state, history.LABELS[state])
         page = quality_dir / f"{path.stem}.html"
         results.append({
             "stem": path.stem,

@@ -27,7 +27,7 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from orchestration.warehouse import qident
-from orchestration.partitions import is_partitioned_key
+from orchestration.partitions import is_partitioned_key, last_export_date
 from orchestration.publish.watermark import published_through
 from orchestration.quality.docs import record_outcome
 from orchestration.quality.suites import SuiteFile, load_suites
@@ -135,7 +135,8 @@ def check_result(outcome: SuiteOutcome) -> tuple[bool, AssetCheckSeverity, dict]
                 [
                     {
                         "expectation": o.type,
-                        "kwargs": {k: str(v) for k, v in o.kwargs.items()},
+                        # Not the value set: 44 forces would bury the rest (the quality page has it).
+                        "kwargs": {k: str(v) for k, v in o.kwargs.items() if k != "value_set"},
                         "severity": o.severity,
                         "unexpected_count": o.unexpected_count,
                         "unexpected_sample": [str(v) for v in o.unexpected_sample],
@@ -153,15 +154,16 @@ def _description(suite: SuiteFile) -> str:
             f"({len(suite.document['expectations'])} expectations, batch: {suite.batch}).")
 
 
-def run_suite(con, suite: SuiteFile, quality_dir, log) -> AssetCheckResult:
-    """Validate the suite's batch and say so as the suite's check result (with its seconds)."""
+def run_suite(con, suite: SuiteFile, quality_dir, log, tags: dict[str, str]) -> AssetCheckResult:
+    """Validate the suite's batch and say so as the suite's check result (with its seconds).
+    `tags`: the run's, which say the night its result belongs to in the pages' history."""
     started = time.perf_counter()
     outcome = validate_batch(con, suite)
     if outcome is None:
         passed, severity = True, AssetCheckSeverity.ERROR
         metadata = {"summary": "no rows loaded since the last publish", "rows_validated": 0}
     else:
-        record_outcome(outcome, suite, quality_dir)
+        record_outcome(outcome, suite, quality_dir, last_export_date(tags))
         if not outcome.passed:
             log.warning(outcome.summary())
         passed, severity, metadata = check_result(outcome)
@@ -194,7 +196,7 @@ def _build(suite: SuiteFile) -> AssetChecksDefinition:
         context: AssetCheckExecutionContext, warehouse: DuckDBResource, pipeline: PipelineSettings
     ) -> AssetCheckResult:
         with warehouse.get_connection() as con:
-            return run_suite(con, suite, pipeline.published_path / "quality", context.log)
+            return run_suite(con, suite, pipeline.published_path / "quality", context.log, context.run.tags)
 
     return _check
 

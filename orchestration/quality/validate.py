@@ -24,6 +24,18 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
+def _json_kwarg(value: Any) -> Any:
+    """A kwarg as the results file keeps it: datetimes to the second (`$now` is the validation
+    moment, whose microseconds say nothing to a reader)."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, (tuple, list)):
+        return [_json_kwarg(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_kwarg(v) for k, v in value.items()}
+    return _plain(value)
+
+
 @dataclass(frozen=True)
 class ExpectationOutcome:
     type: str
@@ -84,7 +96,8 @@ class SuiteOutcome:
             "rows_validated": self.rows_validated,
             "validated_at": self.validated_at.isoformat(timespec="seconds"),
             "expectations": [
-                {**o.__dict__, "unexpected_sample": [str(v) for v in o.unexpected_sample],
+                {**o.__dict__, "kwargs": _json_kwarg(o.kwargs),
+                 "unexpected_sample": [str(v) for v in o.unexpected_sample],
                  "observed": None if o.observed is None else str(o.observed), "where": list(o.where)}
                 for o in self.outcomes
             ],
@@ -160,7 +173,8 @@ def validate(suite_file: SuiteFile, frame: pd.DataFrame) -> SuiteOutcome:
         outcome.outcomes.append(
             ExpectationOutcome(
                 type=config.type,
-                kwargs={k: v for k, v in config.kwargs.items() if k not in ("batch_id", "value_set")},
+                # value_set stays: the quality pages show what each expectation checked.
+                kwargs={k: v for k, v in config.kwargs.items() if k != "batch_id"},
                 severity=config.severity.value if hasattr(config.severity, "value") else str(config.severity),
                 success=bool(item.success),
                 unexpected_count=details.get("unexpected_count"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from orchestration.quality import history
+
 INCIDENT_HEADER = "incident_id,received_at,channel,opening_code,closing_code,caller_name,caller_dob,caller_address,summary\n"
 
 
@@ -44,6 +46,10 @@ def test_a_warning_is_reported_and_the_night_is_published(next_night):
     assert night.outcome.success, night.outcome.report()
     assert any("channel" in w and "carrier_pigeon" in w for w in night.outcome.warnings)
     assert night.query("SELECT count(*) FROM raw.incidents WHERE channel = 'carrier_pigeon'") == [(1,)]
+    # the trend: the sample's night, then this one with its warning (a night = the run's last export date)
+    quality = night.settings.published_dir / "quality"
+    nights = history.read(quality / "history" / "raw.incidents.jsonl")
+    assert [(n["night"], n["status"]) for n in nights] == [("2014-01-12", "ok"), ("2014-01-13", "warning")]
 
 
 def test_quality_pages_are_offline_and_list_every_suite(nightly):
@@ -53,3 +59,10 @@ def test_quality_pages_are_offline_and_list_every_suite(nightly):
     for page in quality.glob("*.html"):
         text = page.read_text()
         assert "http://" not in text and "https://" not in text and "<script" not in text, page.name
+    # each suite's trend has the night (2014-01-06 .. 2014-01-12 is keyed by its last date)
+    assert index.count('<span class="night ok" title="2014-01-12: passed') >= 10
+    incidents = (quality / "raw.incidents.html").read_text()
+    channels = "one of 5 values: <span class=set>" + " ".join(
+        f"<code>{c}</code>" for c in ("999", "101", "online", "in_person", "third_party")) + "</span>"
+    assert channels in incidents  # the value set of a real suite
+    assert "one of 44 values" in incidents and "<code>hertfordshire</code>" in incidents  # the forces seed
