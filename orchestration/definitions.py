@@ -3,6 +3,7 @@
 from dagster import Definitions
 
 from orchestration.audit.job import audit_design_job
+from orchestration.console import console_logger
 from orchestration.ingest.assets import ingest_assets
 from orchestration.ingest.contracts import load_contracts
 from orchestration.jobs import nightly_job, nightly_schedule
@@ -29,6 +30,7 @@ def build_definitions(settings: Settings) -> Definitions:
         schedules=[nightly_schedule],
         sensors=[landing_sensor],
         resources=build_resources(settings),
+        loggers={"console": console_logger},  # Dagster's name: `cdi run`'s run config sets its level
     )
 
 

@@ -48,10 +48,13 @@ def _shown(path: Path) -> str:
 
 
 def headline(settings: Settings) -> str:
+    # Only published figures: the working warehouse of a night that failed a blocking check
+    # holds figures nobody may quote.
     published = published_warehouse(settings.published_dir)
-    source = published if published.exists() else settings.warehouse
+    source = published
     if not source.exists():
-        return "No warehouse yet: nothing to show."
+        return (f"No published night yet in {_shown(settings.published_dir)}: the figures appear once a "
+                "night passes every blocking check.")
     try:
         with duckdb.connect(str(source), read_only=True) as con:
             rows = con.execute(_RECORDING).fetchall()
@@ -88,7 +91,7 @@ def headline(settings: Settings) -> str:
     lines += [
         "",
         f"Working warehouse:   {_shown(settings.warehouse)}",
-        f"Published warehouse: {_shown(published)}{'' if published.exists() else ' (not published yet)'}",
+        f"Published warehouse: {_shown(published)}",
         f"Parquet files:       {_shown(settings.published_dir / 'parquet')}",
         f"Data quality pages:  {_shown(settings.quality_dir / 'index.html')}",
         f"Report:              {_shown(settings.published_dir / 'report.html')}",

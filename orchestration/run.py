@@ -392,12 +392,16 @@ def _describe_check(evaluation) -> str:
 
 
 def _root_cause(error) -> str:
-    """The innermost error's message: the one that says what went wrong, not where."""
+    """What went wrong, not where: a deliberate `Failure`'s whole description, else the
+    innermost error's last line."""
     if error is None:
         return "unknown error"
-    while error.cause is not None:
+    while True:
+        if error.cls_name == "Failure":
+            return " ".join(error.message.split(": ", 1)[-1].split())
+        if error.cause is None:
+            return error.message.strip().splitlines()[-1]
         error = error.cause
-    return error.message.strip().splitlines()[-1]
 
 
 def run_nightly(

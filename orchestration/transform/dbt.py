@@ -16,8 +16,9 @@ from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetObservation, AssetSpec, Config, Output
+from dagster import AssetExecutionContext, AssetKey, AssetObservation, AssetSpec, Config, Failure, Output
 from dagster_dbt import (
+    DagsterDbtCliRuntimeError,
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
     DbtCliResource,
@@ -170,6 +171,22 @@ def build_summary(target: Path) -> str:
     return f"dbt build: {'; '.join(parts)} in {results['elapsed_time']:.1f} s; dbt's log: {target / 'dbt.log'}"
 
 
+# What a node of run_results.json ends in when it stopped the build (`warn` and `skipped` did not).
+_FAILED_STATUSES = {"error", "fail", "runtime error"}
+
+
+def build_failures(target: Path) -> list[str]:
+    """Each node that made the build fail, as `<kind> <name>: <dbt's message>`."""
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
+    failures = []
+    for result in results["results"]:
+        if result["status"] in _FAILED_STATUSES:
+            kind, _, name = result["unique_id"].split(".", 2)
+            message = " ".join((result.get("message") or result["status"]).split())
+            failures.append(f"{kind} {name.split('.')[-1]}: {message}")
+    return failures
+
+
 class DbtBuildConfig(Config):
     """`full_refresh` rebuilds the incremental models from the whole raw layer."""
 
@@ -210,6 +227,13 @@ def dbt_models(
                 open(os.devnull, "w") as nowhere, contextlib.redirect_stdout(nowhere):
             invocation = dbt.cli(args, context=context, target_path=run_target)
             events = list(invocation.stream())  # raises if a blocking test failed: nothing recorded
+    except DagsterDbtCliRuntimeError as exc:
+        # dagster-dbt's error holds dbt's coloured node lines; the step says which nodes failed
+        # and why, from run_results.json, and where dbt's whole log is.
+        if not (run_target / "run_results.json").exists():  # dbt stopped before building
+            raise
+        raise Failure(f"dbt build failed: {'; '.join(build_failures(run_target))} "
+                      f"(dbt's log: {run_target / 'dbt.log'})") from exc
     finally:
         if (run_target / "run_results.json").exists():  # not when dbt stopped before building
             context.log.info(build_summary(run_target))

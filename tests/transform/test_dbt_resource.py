@@ -56,3 +56,24 @@ def test_each_warehouse_profile_keeps_its_own_dbt_parse_state(tmp_path, monkeypa
     assert (docs / "partial_parse.msgpack").read_text() == "state of a.duckdb"
     # the shared file dagster-dbt would copy is `cdi prepare`'s, whatever ran since
     assert (target / "partial_parse.msgpack").read_text() == "state of cdi prepare"
+
+
+def test_build_failures_name_each_node_that_failed_with_dbt_message(tmp_path):
+    import json
+
+    from orchestration.transform.dbt import build_failures
+
+    results = [
+        {"unique_id": "model.crime_data_integrity.recording_accuracy", "status": "success", "message": "OK"},
+        {"unique_id": "test.crime_data_integrity.assert_rates_are_shares", "status": "fail",
+         "message": "Got 2 results, configured to fail if != 0"},
+        {"unique_id": "test.crime_data_integrity.unique_dim_force_force_id.4b1c", "status": "warn", "message": "Got 1 result"},
+        {"unique_id": "model.crime_data_integrity.dim_force", "status": "error",
+         "message": "Runtime Error in model dim_force\n  Conversion Error: Could not convert 'x'"},
+        {"unique_id": "model.crime_data_integrity.dim_date", "status": "skipped", "message": None},
+    ]
+    (tmp_path / "run_results.json").write_text(json.dumps({"results": results, "elapsed_time": 1.0}))
+    assert build_failures(tmp_path) == [
+        "test assert_rates_are_shares: Got 2 results, configured to fail if != 0",
+        "model dim_force: Runtime Error in model dim_force Conversion Error: Could not convert 'x'",
+    ]
