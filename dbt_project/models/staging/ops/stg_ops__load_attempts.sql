@@ -4,7 +4,7 @@
     The one place the landing layout is read back from a stored path
     (<force>/<YYYY-MM-DD>/<kind>.csv, <force>/audits/<audit_id>/<kind>.xlsx).
 -#}
-{%- set audit_kinds = ['audit', 'incident_reviews', 'no_crime_reviews', 'disposal_reviews'] -%}
+{%- set audit_kinds = ['audit', 'incident_reviews', 'no_crime_reviews', 'disposal_reviews', 'audit_design'] -%}
 {%- set export_kinds = ['incidents', 'crimes', 'crime_decisions', 'disposals'] -%}
 
 with
