@@ -187,9 +187,9 @@ def cmd_publish_postgres(args: argparse.Namespace) -> int:
 
 def cmd_audit_design(args: argparse.Namespace) -> int:
     settings = _apply_path_flags(args)
-    from orchestration.audit.design import DesignError, make_design, offence_codes, warehouse_to_read
+    from orchestration.audit.design import DesignError, make_design, offence_codes
     from orchestration.audit.sheets import write_sheets
-    from orchestration.warehouse import PUBLISHED_FILE
+    from orchestration.warehouse import PUBLISHED_FILE, warehouse_to_read
 
     if args.seed is None:  # an unpredictable sample; the seed is printed and kept in the design
         import secrets
