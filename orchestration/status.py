@@ -36,7 +36,8 @@ QUALIFY dense_rank() OVER (PARTITION BY force_id ORDER BY export_date DESC) <= $
 ORDER BY force_id, export_date DESC, loaded_at DESC
 """
 
-# The latest night the pipeline ran: the run that finished a load last.
+# The latest loads: the run that finished a load last (a run that found every file unchanged
+# attempts none, so it is not one).
 _LATEST_RUN = """
 SELECT run_id, max(loaded_at) AS loaded_at, sum(files) AS files
 FROM marts.load_history
@@ -91,10 +92,10 @@ class Status:
         else:
             lines.append(f"Held-back audits: none ({self.audits} published)")
         if self.latest_run is None:
-            lines.append("Latest night: nothing loaded yet")
+            lines.append("Latest loads: none yet")
         else:
             run_id, loaded_at, files = self.latest_run
-            head = f"Latest night (run {(run_id or '-')[:8]}, {loaded_at:%Y-%m-%d %H:%M} UTC): {files} file(s)"
+            head = f"Latest loads (run {(run_id or '-')[:8]}, {loaded_at:%Y-%m-%d %H:%M} UTC): {files} file(s)"
             if self.rejected:
                 lines.append(f"{head}, {len(self.rejected)} rejected")
                 lines += [f"  {path}: {message}" for path, message in self.rejected[:SHOWN_REJECTED]]
@@ -104,7 +105,7 @@ class Status:
                 lines.append(f"{head}, none rejected")
         if self.needs_attention:
             lines.append(f"NEEDS ATTENTION: {len(self.late)} late force(s), {len(self.held_back)} held-back audit(s), "
-                         f"{len(self.rejected)} rejected file(s) in the latest night")
+                         f"{len(self.rejected)} rejected file(s) in the latest loads")
         else:
             lines.append("OK: nothing needs attention")
         return "\n".join(lines)

@@ -83,7 +83,7 @@ def test_nothing_to_see_exits_0_with_the_nights_of_each_force(status, tmp_path):
         "  kent                 2014-01-09     2          40           0  loaded   run-one   2014-01-11 01:30",
         "Late forces as of 2014-01-11 02:00 GMT: none (2 on time)",
         "Held-back audits: none (2 published)",
-        "Latest night (run run-one, 2014-01-11 01:30 UTC): 12 file(s), none rejected",
+        "Latest loads (run run-one, 2014-01-11 01:30 UTC): 12 file(s), none rejected",
         "OK: nothing needs attention",
     ]
 
@@ -102,8 +102,8 @@ def test_a_force_more_than_36_hours_late_exits_1(status, tmp_path):
         "Late forces as of 2014-01-14 02:00 GMT: 1 of 2 more than 36 h late",
         "  kent (last export 2014-01-10, 50.0 h overdue)",
         "Held-back audits: none (2 published)",
-        "Latest night (run run-two, 2014-01-12 01:30 UTC): 1 file(s), none rejected",
-        "NEEDS ATTENTION: 1 late force(s), 0 held-back audit(s), 0 rejected file(s) in the latest night",
+        "Latest loads (run run-two, 2014-01-12 01:30 UTC): 1 file(s), none rejected",
+        "NEEDS ATTENTION: 1 late force(s), 0 held-back audit(s), 0 rejected file(s) in the latest loads",
     ]
 
 
@@ -118,8 +118,8 @@ def test_a_held_back_audit_exits_1_naming_it(status, tmp_path):
         "Held-back audits: 1 of 2",
         "  kent-2014 (kent) held back, no figures published: kent/audits/kent-2014/audit.csv: 2 of 9 rows "
         "quarantined (rows 3, 4: missing required value in reviewed_at)",
-        "Latest night (run run-one, 2014-01-11 01:30 UTC): 12 file(s), none rejected",
-        "NEEDS ATTENTION: 0 late force(s), 1 held-back audit(s), 0 rejected file(s) in the latest night",
+        "Latest loads (run run-one, 2014-01-11 01:30 UTC): 12 file(s), none rejected",
+        "NEEDS ATTENTION: 0 late force(s), 1 held-back audit(s), 0 rejected file(s) in the latest loads",
     ]
 
 
@@ -132,9 +132,9 @@ def test_a_rejected_file_needs_attention_in_the_latest_night_only(status, tmp_pa
     assert code == 1
     assert lines[2] == "  essex                2014-01-11     2           5           0  loaded,rejected run-two   2014-01-12 01:30"
     assert lines[-3:] == [
-        "Latest night (run run-two, 2014-01-12 01:30 UTC): 2 file(s), 1 rejected",
+        "Latest loads (run run-two, 2014-01-12 01:30 UTC): 2 file(s), 1 rejected",
         "  essex/2014-01-11/crimes.csv: why",
-        "NEEDS ATTENTION: 0 late force(s), 0 held-back audit(s), 1 rejected file(s) in the latest night",
+        "NEEDS ATTENTION: 0 late force(s), 0 held-back audit(s), 1 rejected file(s) in the latest loads",
     ]
     night_three = [("kent/2014-01-11/incidents.csv", "incidents", "loaded", 7, 0, "run-three", second + dt.timedelta(hours=1))]
     warehouse = build_warehouse(tmp_path / "w3.duckdb", TWO_FORCES + night_two + night_three, PUBLISHED_AUDITS)
@@ -200,5 +200,5 @@ def test_cdi_status_on_the_sample_night_today_names_every_force_late_and_exits_1
     lines = done.stdout.splitlines()
     late = [line for line in lines if line.startswith("  ") and "(last export 2014-01-12, " in line]
     assert len(late) == 13 and all(line.endswith(" h overdue)") for line in late)
-    assert lines[-1] == "NEEDS ATTENTION: 13 late force(s), 0 held-back audit(s), 0 rejected file(s) in the latest night"
+    assert lines[-1] == "NEEDS ATTENTION: 13 late force(s), 0 held-back audit(s), 0 rejected file(s) in the latest loads"
 
