@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -169,6 +170,19 @@ def run_cdi_status(night, *flags: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(CDI), "status", *flags], capture_output=True, text=True, timeout=120, env=env)
 
 
+def masked(line: str) -> str:
+    """A line of `cdi status` without what differs from run to run: the run's id and times."""
+    line = re.sub(r"run [0-9a-f]{8}, [0-9-]{10} [0-9:]{5} UTC", "run RUN, TIME UTC", line)
+    return re.sub(r"[0-9a-f]{8}  2\d{3}-\d\d-\d\d \d\d:\d\d$", "RUN  TIME", line)
+
+
+def readme_example(command: str) -> list[str]:
+    """The output lines the README shows under `command`, masked."""
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = text.split(command + "\n", 1)[1].split("```", 1)[0]
+    return [masked(line) for line in block.splitlines()]
+
+
 def landing_files(landing: Path) -> list[Path]:
     return [path for path in landing.rglob("*") if path.is_file()]
 
@@ -192,6 +206,9 @@ def test_cdi_status_on_the_sample_night_exits_0_as_of_its_last_export_date(night
     # the night loaded every file of the landing folder, in one run
     assert lines[-2].endswith(f"UTC): {len(landing_files(sample_landing))} file(s), none rejected")
     assert lines[-1] == "OK: nothing needs attention"
+    # and the README shows exactly this, but for where the warehouse is and the run's id and times
+    assert readme_example("$ .venv/bin/cdi status --as-of 2014-01-12 --nights 1") == [
+        masked(line.replace(str(nightly.published), "<checkout>/data/published/warehouse.duckdb")) for line in lines]
 
 
 def test_cdi_status_on_the_sample_night_today_names_every_force_late_and_exits_1(nightly):
