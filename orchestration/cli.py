@@ -1,5 +1,5 @@
 """The `cdi` command: generate sample exports, prepare dbt, run the nightly pipeline or a
-backfill of export dates, publish to PostgreSQL."""
+backfill of export dates, report the load status, publish to PostgreSQL."""
 
 from __future__ import annotations
 
@@ -187,9 +187,9 @@ def cmd_publish_postgres(args: argparse.Namespace) -> int:
 
 def cmd_audit_design(args: argparse.Namespace) -> int:
     settings = _apply_path_flags(args)
-    from orchestration.audit.design import DesignError, make_design, offence_codes, warehouse_to_read
+    from orchestration.audit.design import DesignError, make_design, offence_codes
     from orchestration.audit.sheets import write_sheets
-    from orchestration.warehouse import PUBLISHED_FILE
+    from orchestration.warehouse import PUBLISHED_FILE, warehouse_to_read
 
     if args.seed is None:  # an unpredictable sample; the seed is printed and kept in the design
         import secrets
@@ -216,6 +216,20 @@ def cmd_audit_design(args: argparse.Namespace) -> int:
     written = [path.name for path in sorted(folder.iterdir())]
     print(f"Wrote {', '.join(written)} into {folder} in {time.perf_counter() - started:.1f}s")
     return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    settings = _apply_path_flags(args)
+    from orchestration.status import judged_at, read_status
+    from orchestration.warehouse import published_warehouse, warehouse_to_read
+
+    if args.nights < 1:
+        raise ValueError(f"--nights must be at least 1, not {args.nights}")
+    warehouse = warehouse_to_read(Path(args.warehouse).expanduser().resolve() if args.warehouse else None,
+                                  published_warehouse(settings.published_dir), settings.warehouse)
+    status = read_status(warehouse, args.nights, judged_at(args.as_of))
+    print(status.report(args.nights))
+    return 1 if status.needs_attention else 0
 
 
 # What a bug report needs: cdi's version and the engines it drives (read from the installed
@@ -301,6 +315,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="DuckDB file to read, read-only (default: the published one, else the working one)")
     design.add_argument("--published", help=f"published folder (env {ENV_PUBLISHED}; default data/published)")
     design.set_defaults(func=cmd_audit_design)
+
+    status = sub.add_parser(
+        "status", help="the last nights per force, late forces and held-back audits; exit 1 when any needs attention")
+    status.add_argument("--nights", type=int, default=3, help="export dates shown per force (default 3)")
+    status.add_argument("--as-of", type=_date, metavar="DATE",
+                        help="judge lateness as the nightly run of export date DATE does (02:00 Europe/London "
+                             "the morning after); default: now")
+    status.add_argument("--warehouse",
+                        help="DuckDB file to read, read-only (default: the published one, else the working one)")
+    status.add_argument("--published", help=f"published folder (env {ENV_PUBLISHED}; default data/published)")
+    status.set_defaults(func=cmd_status)
 
     pg = sub.add_parser("publish-postgres", help="copy the published marts into a PostgreSQL schema (atomic swap)")
     pg.add_argument("--dsn", required=True,

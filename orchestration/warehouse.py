@@ -75,6 +75,14 @@ def published_warehouse(published_dir: Path) -> Path:
     return published_dir / PUBLISHED_FILE
 
 
+def warehouse_to_read(given: Path | None, published: Path, working: Path) -> Path:
+    """What a reading command opens: --warehouse when given; else the published file (what
+    readers use, never locked by the nightly run), else the working one."""
+    if given is not None:
+        return given
+    return published if published.exists() else working
+
+
 def connection_config(read_only: bool = False) -> dict[str, str]:
     """DuckDB settings of every connection: the memory ceiling, and for writers the storage
     format readers that lag behind DuckDB 2.0 can still open."""

@@ -65,6 +65,7 @@ NIGHT_MODULES = {
     "tests/quality/test_dbt_tests.py",
     "tests/scripts/test_bench_peers.py",
     "tests/test_run.py",
+    "tests/test_status.py",
     "tests/transform/test_marts.py",
 }
 

@@ -257,11 +257,3 @@ def offence_codes(warehouse: Path) -> list[str]:
     """The Home Office offence codes of the seed the warehouse was built with (drop-down values)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return [row[0] for row in con.execute("SELECT offence_code FROM seeds.offence_codes ORDER BY offence_code").fetchall()]
-
-
-def warehouse_to_read(given: Path | None, published: Path, working: Path) -> Path:
-    """--warehouse when given; else the published file (what readers use, never locked by the
-    nightly run), else the working one."""
-    if given is not None:
-        return given
-    return published if published.exists() else working

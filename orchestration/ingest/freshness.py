@@ -53,6 +53,16 @@ def overdue(latest_export: dt.date, moment: dt.datetime) -> dt.timedelta:
     return moment - due
 
 
+def latest_exports(con) -> list[tuple[str, dt.date]]:
+    """(force, its latest export date loaded) for every force that has sent one."""
+    return con.execute(_LATEST_EXPORTS, [FORCE_EXPORT_KINDS]).fetchall()
+
+
+def describe_late(force: dict) -> str:
+    """One late force as operators read it: `essex (last export 2014-01-07, 50.0 h overdue)`."""
+    return f"{force['force_id']} (last export {force['latest_export']}, {force['hours_overdue']} h overdue)"
+
+
 def late_forces(rows: list[tuple[str, dt.date]], moment: dt.datetime) -> list[dict]:
     late = []
     for force_id, latest in rows:
@@ -76,11 +86,11 @@ EXPORTS_ON_TIME = AssetCheckSpec(
 
 def exports_on_time(con, tags: dict[str, str], log) -> AssetCheckResult:
     moment = as_of(tags)
-    rows = con.execute(_LATEST_EXPORTS, [FORCE_EXPORT_KINDS]).fetchall()
+    rows = latest_exports(con)
     late = late_forces(rows, moment)
     summary = (
         f"{len(late)} of {len(rows)} forces more than 36 h late as of {moment:%Y-%m-%d %H:%M %Z}: "
-        + ", ".join(f"{f['force_id']} (last export {f['latest_export']}, {f['hours_overdue']} h overdue)" for f in late)
+        + ", ".join(describe_late(f) for f in late)
         if late else f"all {len(rows)} forces on time as of {moment:%Y-%m-%d %H:%M %Z}"
     )
     if late:

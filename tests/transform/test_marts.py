@@ -139,3 +139,31 @@ def test_marts_carry_their_descriptions_into_the_published_warehouse(nightly):
                 assert columns[(node["alias"], name)] == column["description"], (node["alias"], name)
                 described += 1
     assert described > 100
+
+
+def test_load_history_adds_up_to_the_landing_files_and_what_the_generator_wrote(nightly, sample):
+    landing, summary = sample
+    history = nightly.query("SELECT force_id, coalesce(CAST(export_date AS VARCHAR), audit_id), kind, files, "
+                            "rows_loaded, rows_quarantined, status FROM marts.load_history")
+    # 13 forces x 7 export days x 4 kinds, 13 audits x 4 sheets, and one row for the police.uk files
+    assert len(history) == 13 * 7 * 4 + 13 * 4 + 1
+    assert {row[6] for row in history} == {"loaded"}
+    # files per force-day folder and per audit folder, counted on disk
+    on_disk: dict[tuple, int] = {}
+    for path in (path for path in landing.rglob("*") if path.is_file()):
+        parts = path.relative_to(landing).parts
+        key = ("police_uk", None) if parts[0] == "police_uk" else (parts[0], parts[-2])
+        on_disk[key] = on_disk.get(key, 0) + 1
+    in_history: dict[tuple, int] = {}
+    for force, night, _, files, *_ in history:
+        in_history[(force, night)] = in_history.get((force, night), 0) + files
+    assert in_history == on_disk
+    # rows per kind: what the sample generator says it wrote (none of them quarantined)
+    rows: dict[str, int] = {}
+    for _, _, kind, _, loaded, quarantined, _ in history:
+        rows[kind] = rows.get(kind, 0) + loaded + quarantined
+    assert {kind: count for kind, count in rows.items() if kind != "street"} == summary.rows_per_kind
+    assert sum(row[5] for row in history) == 0
+    # and the load log, file by file, sums to the same
+    assert nightly.query("SELECT count(*), sum(rows_loaded) FROM ops.load_log") == [
+        (sum(row[3] for row in history), sum(row[4] for row in history))]

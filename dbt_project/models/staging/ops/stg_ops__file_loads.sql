@@ -1,25 +1,16 @@
 {#-
     The current state of every landing file: its latest load (a file loaded again after a
     correction, or rejected after an earlier good version, is judged by its latest attempt),
-    with what its path says (force, export date or audit).
+    with what its path says (force, export date or audit; read in stg_ops__load_attempts).
 -#}
-{%- set audit_kinds = ['audit', 'incident_reviews', 'no_crime_reviews', 'disposal_reviews'] -%}
-{%- set export_kinds = ['incidents', 'crimes', 'crime_decisions', 'disposals'] -%}
-
 with
 
-load_log as (
+load_attempts as (
 
     select
         *,
         row_number() over (partition by file_path order by load_id desc) as attempt_recency
-    from {{ source('ops', 'load_log') }}
-
-),
-
-latest as (
-
-    select * from load_log where attempt_recency = 1
+    from {{ ref('stg_ops__load_attempts') }}
 
 ),
 
@@ -29,21 +20,10 @@ final as (
         load_id,
         file_path,
         kind,
-        case
-            when kind in ('{{ audit_kinds | join("', '") }}') then 'audit'
-            when kind in ('{{ export_kinds | join("', '") }}') then 'force_export'
-            when kind = 'street' then 'published_data'
-            else 'other'
-        end as layout,
-        {{ dbt.split_part('file_path', "'/'", 1) }} as force_id,
-        case
-            when kind in ('{{ export_kinds | join("', '") }}')
-                then {{ dbt.safe_cast(dbt.split_part('file_path', "'/'", 2), 'date') }}
-        end as export_date,
-        case
-            when kind in ('{{ audit_kinds | join("', '") }}')
-                then {{ dbt.split_part('file_path', "'/'", 3) }}
-        end as audit_id,
+        layout,
+        force_id,
+        export_date,
+        audit_id,
         status,
         rows_read,
         rows_loaded,
@@ -51,7 +31,8 @@ final as (
         message,
         finished_at as attempted_at
 
-    from latest
+    from load_attempts
+    where attempt_recency = 1
 
 )
 
