@@ -84,6 +84,14 @@ def log_unloaded(con: duckdb.DuckDBPyConnection, entries: list[Unloaded], run_id
     return new
 
 
+def prepare_warehouse(con: duckdb.DuckDBPyConnection, progress: Callable[[str], None] | None = None) -> None:
+    """The warehouse's `raw` and `ops` tables as this code writes them: created when missing,
+    older definitions brought up to date and migrations applied (every ingest step, first)."""
+    ensure_schema(con, EXPORT_KINDS)
+    allow_ignored_status(con)
+    apply_migrations(con, progress)
+
+
 def load_kind(
     con: duckdb.DuckDBPyConnection,
     landing_dir: Path,
@@ -100,9 +108,7 @@ def load_kind(
     `progress` hears of each file, or with `progress_every` seconds of the latest file at most
     that often (rejected and ignored files and the last file always): a year of history is
     tens of thousands of files, and every line is an event in the Dagster run's log."""
-    ensure_schema(con, EXPORT_KINDS)
-    allow_ignored_status(con)
-    apply_migrations(con, progress)
+    prepare_warehouse(con, progress)
     loader = FileLoader(con, pseudonym_key, run_id)
     found = scan(landing_dir, kind, load_contracts(), force_days)
     unloaded = log_unloaded(con, found.unloaded, run_id)

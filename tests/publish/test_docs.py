@@ -36,6 +36,9 @@ def test_every_mart_and_column_is_described_in_the_published_dictionary(nightly)
     latest = manifest["nodes"]["model.crime_data_integrity.int_latest_audits"]
     assert "model.crime_data_integrity.recording_accuracy" in latest["depends_on"]["nodes"]
     assert manifest["metadata"]["send_anonymous_usage_stats"] is False
+    # the landing page is the project's overview (tests/transform/test_source_docs.py), in the page itself too
+    overview = manifest["docs"]["doc.crime_data_integrity.__overview__"]["block_contents"]
+    assert "How to read a rate" in overview and "How to read a rate" in (docs / "index.html").read_text(encoding="utf-8")
 
 
 def test_dictionary_page_loads_nothing_from_elsewhere(nightly, chromium, tmp_path):
