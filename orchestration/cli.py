@@ -88,11 +88,15 @@ def _ensure_fresh_manifest() -> None:
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
-    from orchestration.transform.dbt_cli import parse_project
+    from orchestration.transform.dbt_cli import manifest_is_stale, parse_project
 
     _apply_path_flags(args)
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    if args.if_stale and not manifest_is_stale():
+        print(f"dbt manifest up to date: {manifest}")
+        return 0
     parse_project()
-    print(f"dbt manifest ready: {DBT_PROJECT_DIR / 'target' / 'manifest.json'}")
+    print(f"dbt manifest ready: {manifest}")
     return 0
 
 
@@ -278,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     gen.set_defaults(func=cmd_generate)
 
     prep = sub.add_parser("prepare", help="parse the dbt project (writes the manifest)")
+    prep.add_argument("--if-stale", action="store_true",
+                      help="only when a project file is newer than the manifest, or dbt-core changed (make does this)")
     _add_path_flags(prep)
     prep.set_defaults(func=cmd_prepare)
 

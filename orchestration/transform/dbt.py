@@ -37,11 +37,12 @@ from orchestration.transform.dbt_cli import dbt_executable, keep_parse_state, pa
 from orchestration.warehouse import OPS_DDL, WAREHOUSE_POOL, qident, table_exists
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# Under `dagster dev` and `dg` (check defs, dev) the manifest is parsed again at import, as
-# dagster-dbt's prepare_if_dev() would do, but through cdi's own parse: prepare_if_dev() runs
+# Under `dagster dev` and `dg` (check defs, dev) the manifest is parsed again at import when a
+# project file changed since it was written (edits show on reload), as dagster-dbt's
+# prepare_if_dev() would do, but through cdi's own parse: prepare_if_dev() runs
 # `dbt` from PATH and needs CDI_WAREHOUSE set, so from a fresh clone it failed unless both were
 # given by hand; parse_project() runs the dbt beside this interpreter with the settings' warehouse.
-if dbt_project.preparer.using_dagster_dev():
+if dbt_project.preparer.using_dagster_dev() and dbt_cli.manifest_is_stale():
     parse_project()
 
 # The layer a model lives in is the folder under models/ (staging, intermediate, marts).

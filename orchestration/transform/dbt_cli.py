@@ -8,10 +8,12 @@ write the manifest that `transform/dbt.py` needs before it can be imported.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 from orchestration.settings import DBT_PROJECT_DIR, ENV_WAREHOUSE, Settings, duckdb_memory_limit
@@ -57,14 +59,21 @@ def parse_project() -> None:
 
 
 def manifest_is_stale() -> bool:
-    """True when a dbt project file is newer than the manifest (or there is none)."""
+    """True when there is no manifest, a dbt project file is newer than it, or another dbt-core
+    wrote it (the lock changed)."""
     manifest = TARGET_DIR / "manifest.json"
     if not manifest.exists():
         return True
     built = manifest.stat().st_mtime
     sources = [p for folder in ("models", "macros", "seeds", "tests") for p in (DBT_PROJECT_DIR / folder).rglob("*")]
     sources += [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
-    return any(p.is_file() and p.stat().st_mtime > built for p in sources)
+    if any(p.is_file() and p.stat().st_mtime > built for p in sources):
+        return True
+    try:
+        written_by = json.loads(manifest.read_text(encoding="utf-8"))["metadata"]["dbt_version"]
+    except (ValueError, KeyError):
+        return True
+    return written_by != version("dbt-core")
 
 
 PARSE_STATE = "partial_parse.msgpack"

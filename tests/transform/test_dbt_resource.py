@@ -77,3 +77,24 @@ def test_build_failures_name_each_node_that_failed_with_dbt_message(tmp_path):
         "test assert_rates_are_shares: Got 2 results, configured to fail if != 0",
         "model dim_force: Runtime Error in model dim_force Conversion Error: Could not convert 'x'",
     ]
+
+
+def test_the_manifest_is_stale_without_one_after_an_edit_or_under_another_dbt(tmp_path, monkeypatch):
+    import json
+    import os
+    from importlib.metadata import version
+
+    from orchestration.settings import DBT_PROJECT_DIR
+    from orchestration.transform import dbt_cli
+
+    monkeypatch.setattr(dbt_cli, "TARGET_DIR", tmp_path)
+    assert dbt_cli.manifest_is_stale()  # none yet
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"metadata": {"dbt_version": version("dbt-core")}}))
+    assert not dbt_cli.manifest_is_stale()
+    manifest.write_text(json.dumps({"metadata": {"dbt_version": "1.10.0"}}))
+    assert dbt_cli.manifest_is_stale()  # the lock moved dbt-core
+    manifest.write_text(json.dumps({"metadata": {"dbt_version": version("dbt-core")}}))
+    newest = max(p.stat().st_mtime for p in DBT_PROJECT_DIR.joinpath("models").rglob("*.sql"))
+    os.utime(manifest, (newest - 10, newest - 10))  # written before the newest model
+    assert dbt_cli.manifest_is_stale()
