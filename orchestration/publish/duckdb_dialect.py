@@ -19,7 +19,8 @@ the rest of this package: the entry point in pyproject.toml registers it with SQ
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from duckdb_engine import Dialect as DuckDBDialect
 from sqlalchemy import exc, text, types as sqltypes, util
@@ -125,51 +126,42 @@ class CdiDuckDBDialect(DuckDBDialect):
 
     # --- keys and constraints --------------------------------------------------------------
 
-    def _constraints(self, connection: Connection, schema: str | None, filter_names, scope, kind,
-                     constraint_type: str) -> tuple[dict[str, tuple], list[Any]]:
+    def _per_relation(self, connection: Connection, schema: str | None, filter_names, scope, kind,
+                      constraint_type: str, entry: Callable[[Any], dict]) -> list[tuple]:
+        """Every asked relation with the list of its constraints of one type, each as `entry`
+        makes it (an empty list for a relation without any)."""
         relations = self._relations(connection, schema, filter_names, scope, kind)
-        rows = [row for row in self._rows(connection, _CONSTRAINTS, schema)
-                if row.table_name in relations and row.constraint_type == constraint_type]
-        return relations, rows
+        found: dict[tuple[str | None, str], list[dict]] = {(schema, name): [] for name in relations}
+        for row in self._rows(connection, _CONSTRAINTS, schema):
+            if row.table_name in relations and row.constraint_type == constraint_type:
+                found[(schema, row.table_name)].append(entry(row))
+        return list(found.items())
 
     def get_multi_pk_constraint(self, connection: Connection, schema: str | None = None, filter_names=None,
                                 scope=ObjectScope.DEFAULT, kind=ObjectKind.TABLE, **kw: Any):
-        relations, rows = self._constraints(connection, schema, filter_names, scope, kind, "PRIMARY KEY")
-        keys = {(schema, name): ReflectionDefaults.pk_constraint() for name in relations}
-        for row in rows:
-            keys[(schema, row.table_name)] = {
-                "constrained_columns": list(row.constraint_column_names), "name": row.constraint_name}
-        return keys.items()
+        keys = self._per_relation(connection, schema, filter_names, scope, kind, "PRIMARY KEY", lambda row: {
+            "constrained_columns": list(row.constraint_column_names), "name": row.constraint_name})
+        # A table has at most one primary key; one without gets SQLAlchemy's empty key.
+        return [(key, found[0] if found else ReflectionDefaults.pk_constraint()) for key, found in keys]
 
     def get_multi_foreign_keys(self, connection: Connection, schema: str | None = None, filter_names=None,
                                scope=ObjectScope.DEFAULT, kind=ObjectKind.TABLE, **kw: Any):
-        relations, rows = self._constraints(connection, schema, filter_names, scope, kind, "FOREIGN KEY")
-        keys: dict[tuple[str | None, str], list[dict]] = {(schema, name): [] for name in relations}
-        for row in rows:
-            # DuckDB only lets a foreign key point into its own schema.
-            keys[(schema, row.table_name)].append({
-                "name": row.constraint_name, "constrained_columns": list(row.constraint_column_names),
-                "referred_schema": schema, "referred_table": row.referenced_table,
-                "referred_columns": list(row.referenced_column_names), "options": {},
-            })
-        return keys.items()
+        # DuckDB only lets a foreign key point into its own schema.
+        return self._per_relation(connection, schema, filter_names, scope, kind, "FOREIGN KEY", lambda row: {
+            "name": row.constraint_name, "constrained_columns": list(row.constraint_column_names),
+            "referred_schema": schema, "referred_table": row.referenced_table,
+            "referred_columns": list(row.referenced_column_names), "options": {},
+        })
 
     def get_multi_unique_constraints(self, connection: Connection, schema: str | None = None, filter_names=None,
                                      scope=ObjectScope.DEFAULT, kind=ObjectKind.TABLE, **kw: Any):
-        relations, rows = self._constraints(connection, schema, filter_names, scope, kind, "UNIQUE")
-        uniques: dict[tuple[str | None, str], list[dict]] = {(schema, name): [] for name in relations}
-        for row in rows:
-            uniques[(schema, row.table_name)].append(
-                {"name": row.constraint_name, "column_names": list(row.constraint_column_names)})
-        return uniques.items()
+        return self._per_relation(connection, schema, filter_names, scope, kind, "UNIQUE", lambda row: {
+            "name": row.constraint_name, "column_names": list(row.constraint_column_names)})
 
     def get_multi_check_constraints(self, connection: Connection, schema: str | None = None, filter_names=None,
                                     scope=ObjectScope.DEFAULT, kind=ObjectKind.TABLE, **kw: Any):
-        relations, rows = self._constraints(connection, schema, filter_names, scope, kind, "CHECK")
-        checks: dict[tuple[str | None, str], list[dict]] = {(schema, name): [] for name in relations}
-        for row in rows:
-            checks[(schema, row.table_name)].append({"name": row.constraint_name, "sqltext": row.expression})
-        return checks.items()
+        return self._per_relation(connection, schema, filter_names, scope, kind, "CHECK", lambda row: {
+            "name": row.constraint_name, "sqltext": row.expression})
 
     def get_multi_table_comment(self, connection: Connection, schema: str | None = None, filter_names=None,
                                 scope=ObjectScope.DEFAULT, kind=ObjectKind.TABLE, **kw: Any):
