@@ -35,6 +35,15 @@ DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
 def duckdb_memory_limit() -> str:
     return os.environ.get(ENV_DUCKDB_MEMORY_LIMIT) or DEFAULT_DUCKDB_MEMORY_LIMIT
 
+# The Spark target of dbt (profiles.yml `spark`, issue 20): its warehouse folder and Derby
+# metastore live here. Only `dbt --target spark` and its tests read it.
+ENV_SPARK_DIR = "CDI_SPARK_DIR"
+
+
+def spark_dir_from_env() -> Path:
+    return Path(os.environ.get(ENV_SPARK_DIR) or PROJECT_ROOT / "data" / "spark")
+
+
 ENV_LANDING = "CDI_LANDING_DIR"
 ENV_WAREHOUSE = "CDI_WAREHOUSE"
 ENV_PUBLISHED = "CDI_PUBLISHED_DIR"

@@ -4,14 +4,20 @@
 # Idempotent and fast when everything is there (no apt call at all); CI runs it as root on a
 # clean machine through `make test`. Selenium is pointed at /usr/bin/chromedriver, so no test
 # tool ever tries to download a browser of its own.
+# `setup_system.sh spark`: only Java 17 for the Spark target (pyspark 4 runs on 17 or later).
 set -euo pipefail
 
 missing=()
+if [ "${1:-}" = "spark" ]; then
+    java_major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1 || true)
+    [ -n "$java_major" ] && [ "$java_major" -ge 17 ] || missing+=(openjdk-17-jre-headless)
+else
 # fonts-liberation is only recommended by chromium, but screenshots need some font
 command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-liberation)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 # The tests run initdb/pg_ctl/postgres from Debian's versioned folder, not from PATH.
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0
