@@ -81,7 +81,7 @@ test-spark: manifest spark-env
 # `make dev DEV_PORT=3001` when 3000 is taken.
 DEV_PORT ?= 3000
 dev: manifest $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p $(DEV_PORT)
+	$(BIN)/dg dev -h 127.0.0.1 -p $(DEV_PORT)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_ingest.py

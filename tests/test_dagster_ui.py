@@ -25,7 +25,7 @@ import pytest
 pytestmark = pytest.mark.e2e  # runs the real pipeline (or dbt, or a server): not in `make test-fast`
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-LOCATION = "orchestration.definitions"  # `make dev` loads the module, so the location is named after it
+LOCATION = "crime_data_integrity"  # `make dev` runs `dg dev`: [tool.dg.project] code_location_name
 START_TIMEOUT = 120  # seconds; `make dev` serves the location after ~25 s on 2 cores (it parses dbt)
 PAGE_TIMEOUT = 30
 
