@@ -17,6 +17,7 @@ class PipelineSettings(ConfigurableResource):
 
     landing_dir: str
     published_dir: str
+    lake_dir: str
     pseudonym_key: str
 
     @property
@@ -26,6 +27,10 @@ class PipelineSettings(ConfigurableResource):
     @property
     def published_path(self) -> Path:
         return Path(self.published_dir)
+
+    @property
+    def lake_path(self) -> Path:
+        return Path(self.lake_dir)
 
 
 def build_resources(settings: Settings) -> dict:
@@ -37,6 +42,7 @@ def build_resources(settings: Settings) -> dict:
         "pipeline": PipelineSettings(
             landing_dir=str(settings.landing_dir),
             published_dir=str(settings.published_dir),
+            lake_dir=str(settings.lake_dir),
             pseudonym_key=settings.pseudonym_key,
         ),
         "dbt": dbt_resource(),

@@ -48,6 +48,9 @@ ENV_LANDING = "CDI_LANDING_DIR"
 ENV_WAREHOUSE = "CDI_WAREHOUSE"
 ENV_PUBLISHED = "CDI_PUBLISHED_DIR"
 ENV_PSEUDONYM_KEY = "CDI_PSEUDONYM_KEY"
+# The Parquet lake (ingest/lake.py); by default `lake/` beside the working warehouse.
+ENV_LAKE = "CDI_LAKE_DIR"
+LAKE_DIR_NAME = "lake"
 # A force export losing more than this share of its rows to quarantine holds back the audits
 # matched against it (dbt: int_audit_statuses, macro max_quarantine_share): a change of shape.
 ENV_MAX_QUARANTINE_SHARE = "CDI_MAX_QUARANTINE_SHARE"
@@ -69,6 +72,11 @@ class Settings:
     published_dir: Path
     pseudonym_key: str
     max_quarantine_share: str = DEFAULT_MAX_QUARANTINE_SHARE
+    lake: Path | None = None  # None: `lake/` beside the warehouse
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.lake or self.warehouse.parent / LAKE_DIR_NAME
 
     @property
     def uses_demo_key(self) -> bool:
@@ -91,6 +99,7 @@ class Settings:
             published_dir=path(ENV_PUBLISHED),
             pseudonym_key=os.environ.get(ENV_PSEUDONYM_KEY) or DEMO_PSEUDONYM_KEY,
             max_quarantine_share=_share(os.environ.get(ENV_MAX_QUARANTINE_SHARE) or DEFAULT_MAX_QUARANTINE_SHARE),
+            lake=path(ENV_LAKE) if os.environ.get(ENV_LAKE) else None,
         )
 
     def export_to_env(self) -> None:
@@ -98,6 +107,7 @@ class Settings:
         os.environ[ENV_LANDING] = str(self.landing_dir)
         os.environ[ENV_WAREHOUSE] = str(self.warehouse)
         os.environ[ENV_PUBLISHED] = str(self.published_dir)
+        os.environ[ENV_LAKE] = str(self.lake_dir)
         os.environ[ENV_MAX_QUARANTINE_SHARE] = self.max_quarantine_share
 
     def warn_if_demo_key(self) -> None:

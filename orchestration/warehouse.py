@@ -39,8 +39,11 @@ CREATE TABLE IF NOT EXISTS ops.load_log (
     started_at TIMESTAMP NOT NULL,
     finished_at TIMESTAMP NOT NULL,
     kind VARCHAR NOT NULL,
-    run_id VARCHAR
+    run_id VARCHAR,
+    lake_file VARCHAR  -- ingest/lake.py: the Parquet file of the lake holding the load's rows
 );
+-- a warehouse from before the lake
+ALTER TABLE ops.load_log ADD COLUMN IF NOT EXISTS lake_file VARCHAR;
 CREATE TABLE IF NOT EXISTS ops.quarantine (
     load_id BIGINT NOT NULL,
     file_path VARCHAR NOT NULL,

@@ -57,6 +57,7 @@ NIGHT_MODULES = {
     "tests/ingest/test_landing_hygiene.py",
     "tests/ingest/test_police_uk.py",
     "tests/publish/test_docs.py",
+    "tests/publish/test_night_file.py",
     "tests/publish/test_postgres.py",
     "tests/publish/test_publish.py",
     "tests/publish/test_readers.py",

@@ -39,7 +39,7 @@ def build_warehouse(path: Path, files: list[tuple], audits: list[tuple]) -> Path
     with duckdb.connect(str(path)) as con:
         con.execute(OPS_DDL)
         for load_id, (file_path, kind, status, loaded, quarantined, run_id, finished) in enumerate(files, 1):
-            con.execute("INSERT INTO ops.load_log VALUES (?, ?, 'sha', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            con.execute("INSERT INTO ops.load_log VALUES (?, ?, 'sha', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
                         [load_id, file_path, loaded + quarantined, loaded, quarantined, status,
                          "why" if status == "rejected" else None, finished, finished, kind, run_id])
         con.execute("CREATE SCHEMA marts")

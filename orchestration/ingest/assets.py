@@ -25,6 +25,7 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from orchestration.ingest.batch import load_kind
+from orchestration.ingest.lake import land
 from orchestration.ingest.kinds import EXPORT_KINDS, ExportKind
 from orchestration.ingest import freshness
 from orchestration.partitions import (
@@ -150,6 +151,7 @@ def _build(kind: ExportKind) -> AssetsDefinition:
                 progress_every=PROGRESS_EVERY_SECONDS,
                 force_days=days,
             )
+            land(con, pipeline.lake_path, [kind], context.log.info)
             total_rows = con.execute(f'SELECT count(*) FROM raw."{kind.table}"').fetchone()[0]
             checks = [run_suite(con, suite, pipeline.published_path / "quality", context.log, context.run.tags)
                       for suite in (suites_on(key) if partitioned else [])]

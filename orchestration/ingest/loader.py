@@ -413,6 +413,7 @@ class FileLoader:
                     finished,
                     outcome.file.kind.name,
                     self.run_id,
+                    None,  # lake_file: set when the lake file is written (lake.py)
                 ]
                 for outcome, pending in outcomes
             ],

@@ -8,6 +8,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Materiali
 from dagster_duckdb import DuckDBResource
 
 from orchestration.publish.snapshot import publish
+from orchestration.transform.dbt_cli import published_views
 from orchestration.partitions import dep_on
 from orchestration.resources import PipelineSettings
 from orchestration.warehouse import WAREHOUSE_POOL
@@ -32,7 +33,7 @@ def build_publish_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
     ) -> MaterializeResult:
         context.log.info(f"publishing {warehouse.database} into {pipeline.published_path}: "
                          "tonight's files in a new folder under nights/, then one swap of `current`")
-        result = publish(Path(warehouse.database), pipeline.published_path)
+        result = publish(Path(warehouse.database), pipeline.published_path, pipeline.lake_path, published_views())
         steps = ", ".join(f"{step} {value:.1f} s" for step, value in result.seconds.items())
         if result.leftovers_removed:
             context.log.warning(f"removed what an interrupted publish left in {pipeline.published_path}: "
@@ -40,7 +41,9 @@ def build_publish_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
         if result.compacted_from:
             context.log.info(f"compacted the warehouse from {result.compacted_from / 1e6:.1f} MB: "
                              "more than a quarter of it was free space DuckDB keeps for later writes")
-        context.log.info(f"published {result.warehouse} ({result.bytes / 1e6:.1f} MB), "
+        lake_files = sum(result.contents.lake_views.values())
+        context.log.info(f"published {result.warehouse} ({result.bytes / 1e6:.1f} MB; raw tables as views over "
+                         f"{lake_files} lake files), "
                          f"{len(result.parquet_files)} Parquet files, night {result.night.name}, "
                          f"raw record of {result.quarantined_records_dropped} quarantined rows left out ({steps})")
         return MaterializeResult(
@@ -52,6 +55,7 @@ def build_publish_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
                 "parquet_files": MetadataValue.json([p.name for p in result.parquet_files]),
                 "night": MetadataValue.path(str(result.night)),
                 "quarantined_records_dropped": result.quarantined_records_dropped,
+                "lake_files": MetadataValue.json(result.contents.lake_views),
             }
         )
 

@@ -13,8 +13,9 @@ The published folder (readers' paths stay `published/warehouse.duckdb` and
       report.html, docs/, quality/               written by the steps after this one
 
 A publish writes the night into a new folder under `nights/` that no reader path leads to:
-the Parquet file of every mart, then a copy of the checkpointed and closed working warehouse
-(one writer), from which the raw quarantined records are dropped, fsynced. Then one
+the Parquet file of every mart, then the night's DuckDB file (night_file.py: the tables
+readers query, and the raw tables and the history-sized models as views over the lake's
+immutable files, so its size follows the night, not the history), fsynced. Then one
 `os.replace` of the `current` symlink hands readers the warehouse and every Parquet file of
 the new night at once: at every instant each reader path resolves into one night, and a crash
 leaves `current` on the old night or the new one, never between. A reader that already has a
@@ -25,7 +26,7 @@ A publish that was killed leaves at most a half-written night folder or a tempor
 next publish removes them first (and the temporaries of the layout before `nights/`).
 
 DuckDB keeps the space of deleted or rewritten data inside the file for later writes and
-never gives it back, and the copy would carry it to readers every night. When a large part
+never gives it back (and a publish used to copy the whole file). When a large part
 of the file is free (after a migration rewrote the pseudonym tables: 5.4 of 8.4 GiB on the
 national year), the warehouse is first rewritten without it, the way DuckDB documents:
 COPY FROM DATABASE into a new file that replaces the working one (63.7 s there, once).
@@ -42,7 +43,10 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.ingest.kinds import EXPORT_KINDS
+from orchestration.ingest.lake import land
 from orchestration.ingest.migrations import pending_compaction, record_compaction
+from orchestration.publish.night_file import NightFile, write_night_file
 from orchestration.warehouse import PARQUET_DIR, PUBLISHED_FILE, connect, qident
 from orchestration.publish.watermark import last_load, record_published
 from orchestration.settings import WAREHOUSE_STORAGE_VERSION
@@ -51,9 +55,6 @@ PUBLISHED_SCHEMAS = ("marts",)
 NIGHTS_DIR = "nights"
 CURRENT = "current"
 PREVIOUS = "previous"
-# What readers of the published copy get of ops.quarantine: load_id, file_path, source_row and
-# reason (the reconciliation figures); the quarantined record itself stays in the working file.
-QUARANTINE_RECORD = ("ops", "quarantine", "raw_record")
 # Compact before publishing when at least this much of the file is free space, and at least
 # this share of it: a night's deletes leave a few free blocks that the next night reuses.
 COMPACT_FREE_BYTES = 256 * 2**20
@@ -65,11 +66,12 @@ class PublishResult:
     warehouse: Path
     parquet_files: list[Path]
     bytes: int
-    seconds: dict[str, float] = field(default_factory=dict)  # open, parquet, checkpoint, [compact,] copy, scrub, swap
+    seconds: dict[str, float] = field(default_factory=dict)  # open, parquet, checkpoint, [compact,] night_file, swap
     compacted_from: int | None = None  # the working file's bytes before compaction, when compacted
     night: Path | None = None  # the folder under nights/ that `current` now names
-    quarantined_records_dropped: int = 0  # ops.quarantine rows whose raw_record the copy does not carry
+    quarantined_records_dropped: int = 0  # ops.quarantine rows whose raw_record the night file does not carry
     leftovers_removed: list[str] = field(default_factory=list)  # what a killed publish had left
+    contents: NightFile | None = None  # what the night's file holds
 
 
 def _fsync_dir(path: Path) -> None:
@@ -121,29 +123,6 @@ def compact(warehouse: Path) -> None:
 def _literal(path: Path) -> str:
     # ATTACH takes no bound parameters; the path is ours, quoted as a SQL string all the same.
     return "'" + str(path).replace("'", "''") + "'"
-
-
-def drop_quarantined_records(published_copy: Path) -> int:
-    """Drop `ops.quarantine.raw_record` from a (closed) copy of the warehouse; the rows it held.
-
-    Readers get each quarantined row's load, file, row number and reason, not the row itself
-    (~0.08 s on the sample, with 0 or 200,000 quarantined rows). DuckDB drops the column from
-    every query, but like every delete it leaves the bytes in the file's free blocks: a byte
-    search of the copy still finds all 1,000 dropped lines of a small quarantine (larger ones
-    are FSST-compressed, not erased). So the published file is only as clean as what the
-    working warehouse stores there: the loader keeps no clear personal value in a record."""
-    schema, table, column = QUARANTINE_RECORD
-    with connect(published_copy) as con:
-        present = con.execute(
-            "SELECT count(*) FROM information_schema.columns "
-            "WHERE table_schema = ? AND table_name = ? AND column_name = ?", [schema, table, column]).fetchone()[0]
-        if not present:
-            return 0
-        name = f"{qident(schema)}.{qident(table)}"
-        (rows,) = con.execute(f"SELECT count({qident(column)}) FROM {name}").fetchone()
-        con.execute(f"ALTER TABLE {name} DROP COLUMN {qident(column)}")
-        con.execute("CHECKPOINT")
-    return rows
 
 
 def _night_of(link: Path) -> Path | None:
@@ -276,7 +255,9 @@ def _descriptions(con, schema: str, table: str) -> tuple[str, dict[str, str]]:
         [schema, table]).fetchall()
     return description, dict(columns)
 
-def publish(warehouse: Path, published_dir: Path) -> PublishResult:
+def publish(warehouse: Path, published_dir: Path, lake_dir: Path, model_views: dict[str, str]) -> PublishResult:
+    """Publish the working warehouse's night (the lake's files of its live loads, ingest/lake.py;
+    `model_views`: the SQL of the models published as views, night_file.py)."""
     published_dir.mkdir(parents=True, exist_ok=True)
     _adopt_folder(published_dir)
     leftovers = _remove_leftovers(published_dir)
@@ -293,6 +274,9 @@ def publish(warehouse: Path, published_dir: Path) -> PublishResult:
         lap = now
 
     with connect(warehouse) as con:
+        # Loads whose lake file a killed run did not write (or a warehouse from before the
+        # lake): the night file reads the lake, so they are written now.
+        land(con, lake_dir, EXPORT_KINDS)
         step_done("open")
         tables = con.execute(
             "SELECT table_schema, table_name FROM information_schema.tables "
@@ -327,12 +311,8 @@ def publish(warehouse: Path, published_dir: Path) -> PublishResult:
         compacted_from = total
         step_done("compact")
     copy = night / PUBLISHED_FILE
-    # copyfile copies in the kernel (sendfile) where it can: a 5.8 GB warehouse in ~6 s
-    # against ~11 s through a Python buffer.
-    shutil.copyfile(warehouse, copy)
-    step_done("copy")
-    dropped = drop_quarantined_records(copy)
-    step_done("scrub")
+    written = write_night_file(warehouse, copy, lake_dir, model_views)
+    step_done("night_file")
     if copy.with_name(copy.name + ".wal").exists():
         raise RuntimeError(f"{copy}.wal is left after a checkpoint: not publishing a night that needs it")
     for path in (copy, *(night_parquet / name for name in names)):
@@ -354,4 +334,5 @@ def publish(warehouse: Path, published_dir: Path) -> PublishResult:
         record_published(con, through)
     target = published_dir / PUBLISHED_FILE
     return PublishResult(target, sorted(published_dir / PARQUET_DIR / name for name in names),
-                         target.stat().st_size, seconds, compacted_from, night, dropped, leftovers)
+                         target.stat().st_size, seconds, compacted_from, night,
+                         written.quarantined_records_left_out, leftovers, written)

@@ -52,17 +52,65 @@ def parse_project() -> None:
         result = dbtRunner().invoke(["parse", "--quiet", *_project_flags(), "--target-path", str(scratch)])
         if not result.success:
             raise SystemExit(f"dbt parse failed: {result.exception or 'see the messages above'}")
+        views = _compile_published_views(scratch)
         for name in ("manifest.json", PARSE_STATE):
             os.replace(scratch / name, TARGET_DIR / name)
+        os.replace(views, TARGET_DIR / PUBLISHED_VIEWS)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+# The full-refresh SQL of the models the published copy holds as views (publish/night_file.py).
+PUBLISHED_VIEWS = "published_views.json"
+PUBLISHED_AS_VIEW = ("published_as", "view")  # a model's meta
+
+
+def _compile_published_views(scratch: Path) -> Path:
+    """Compile the models whose meta says `published_as: view` as a first build would (no
+    `is_incremental()` branch), against an empty DuckDB file named like the warehouse, so
+    their SQL names the same catalog; `{"<schema>.<model>": sql}` in scratch/PUBLISHED_VIEWS.
+
+    Those are the models as large as the history (a row per raw row): the published copy
+    computes them from the lake's files instead of carrying their rows every night."""
+    from dbt.cli.main import dbtRunner
+
+    manifest = json.loads((scratch / "manifest.json").read_text(encoding="utf-8"))
+    key, value = PUBLISHED_AS_VIEW
+    names = sorted(node["name"] for node in manifest["nodes"].values()
+                   if node["resource_type"] == "model" and node["config"].get("meta", {}).get(key) == value)
+    compiled_dir = scratch / "compiled-views"
+    empty = scratch / "empty" / Path(os.environ[ENV_WAREHOUSE]).name
+    empty.parent.mkdir()
+    warehouse = os.environ[ENV_WAREHOUSE]
+    os.environ[ENV_WAREHOUSE] = str(empty)
+    try:
+        result = dbtRunner().invoke(["--log-level", "none", "compile", *_project_flags(), "--target-path", str(compiled_dir),
+                                     "--select", *names])
+    finally:
+        os.environ[ENV_WAREHOUSE] = warehouse
+    if not result.success:
+        raise SystemExit(f"dbt compile of the published views failed: {result.exception or 'see the messages above'}")
+    nodes = json.loads((compiled_dir / "manifest.json").read_text(encoding="utf-8"))["nodes"].values()
+    views = {f"{node['schema']}.{node['name']}": node["compiled_code"].strip()
+             for node in nodes if node["resource_type"] == "model" and node["name"] in names}
+    path = scratch / PUBLISHED_VIEWS
+    path.write_text(json.dumps(views, indent=1, sort_keys=True), encoding="utf-8")
+    return path
+
+
+def published_views() -> dict[str, str]:
+    """`{"<schema>.<model>": full-refresh SQL}` as `cdi prepare` compiled it."""
+    path = TARGET_DIR / PUBLISHED_VIEWS
+    if not path.exists():
+        raise RuntimeError(f"{path} is missing: run `cdi prepare` (make does) to compile the dbt project")
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def manifest_is_stale() -> bool:
     """True when there is no manifest, a dbt project file is newer than it, or another dbt-core
     wrote it (the lock changed)."""
     manifest = TARGET_DIR / "manifest.json"
-    if not manifest.exists():
+    if not manifest.exists() or not (TARGET_DIR / PUBLISHED_VIEWS).exists():
         return True
     built = manifest.stat().st_mtime
     sources = [p for folder in ("models", "macros", "seeds", "tests") for p in (DBT_PROJECT_DIR / folder).rglob("*")]

@@ -18,7 +18,7 @@ def test_the_job_is_registered_and_writes_the_sheets(tmp_path):
         run_config={"ops": {"design_audit": {"config": {
             "force": "kent", "period_start": "2014-01-01", "period_end": "2014-03-31",
             "precision": 0.05, "seed": 3}}}},
-        resources={"pipeline": PipelineSettings(landing_dir=str(landing), published_dir=str(published),
+        resources={"pipeline": PipelineSettings(landing_dir=str(landing), published_dir=str(published), lake_dir=str(tmp_path / "lake"),
                                                 pseudonym_key="k")},
     )
     assert result.success

@@ -196,7 +196,7 @@ def test_a_warehouse_from_before_the_ignored_status_takes_it(tmp_path):
     con.execute(OPS_DDL.replace(", 'ignored'", ""))
     con.execute("COMMIT")
     con.execute("INSERT INTO ops.load_log VALUES (nextval('ops.load_id_seq'), 'kent/2013-05-01/incidents.csv', "
-                "'ab', 1, 1, 1, 0, 'loaded', NULL, now(), now(), 'incidents', 'old')")
+                "'ab', 1, 1, 1, 0, 'loaded', NULL, now(), now(), 'incidents', 'old', NULL)")
     before = con.execute("SELECT * FROM ops.load_log").fetchall()
     _incidents(tmp_path / "landing" / "kent" / "latest" / "incidents.csv")
     load_kind(con, tmp_path / "landing", EXPORT_KINDS[0], KEY)

@@ -119,7 +119,7 @@ def test_clear_text_older_loaders_kept_in_ops_is_withheld_and_erased_by_one_comp
                     [n, record, reason])
     for load_id, message in enumerate(OLD_MESSAGES, start=1):
         con.execute("INSERT INTO ops.load_log VALUES (?, ?, 'sha', 1, 0, 0, 0, 'rejected', ?, now(), now(), "
-                    "'incidents', NULL)", [load_id, f"f{load_id}.csv", message])
+                    "'incidents', NULL, NULL)", [load_id, f"f{load_id}.csv", message])
     con.execute("CHECKPOINT")
 
     assert "withhold_clear_text" in apply_migrations(con)

@@ -7,6 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.publish import snapshot
+from orchestration.transform.dbt_cli import published_views
+
+
+def publish_night(warehouse: Path, published: Path) -> snapshot.PublishResult:
+    """A publish as the nightly job's asset runs it (the lake beside the warehouse, the default)."""
+    return snapshot.publish(warehouse, published, warehouse.parent / "lake", published_views())
+
 
 @pytest.fixture
 def published_copy(nightly, tmp_path) -> Path:

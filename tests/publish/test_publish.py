@@ -20,6 +20,7 @@ from orchestration.publish import snapshot
 from orchestration.warehouse import WAREHOUSE_POOL
 from orchestration.settings import PROJECT_ROOT
 from tests.conftest import night_signature
+from tests.publish.conftest import publish_night
 
 CDI = str(Path(sys.executable).with_name("cdi"))
 
@@ -193,6 +194,7 @@ KILLED_PUBLISH = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
     from orchestration.publish import snapshot
+    from orchestration.transform.dbt_cli import published_views
 
     warehouse, published, name, link = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
     original = getattr(snapshot, name)
@@ -204,13 +206,13 @@ KILLED_PUBLISH = textwrap.dedent("""
         return original(*args, **kwargs)
 
     setattr(snapshot, name, killed_here)
-    snapshot.publish(warehouse, published)
+    snapshot.publish(warehouse, published, warehouse.parent / "lake", published_views())
 """)
 
 # where the publish is killed: (function, link, whose night readers see after the kill)
 KILL_POINTS = {
-    "parquet written, before the copy": ("free_space", "", "old"),
-    "copied, before the quarantined records are dropped": ("drop_quarantined_records", "", "old"),
+    "parquet written, before the night's file": ("free_space", "", "old"),
+    "writing the night's file": ("write_night_file", "", "old"),
     "written and fsynced, before the swap": ("_point", "current", "old"),
     "swapped, before `previous` is pointed": ("_point", "previous", "new"),
     "swapped, before the watermark": ("record_published", "", "new"),
@@ -221,7 +223,7 @@ KILL_POINTS = {
 def test_a_publish_killed_anywhere_leaves_one_whole_night_and_the_next_cleans_up(copy_of_night, point):
     _, workdir = copy_of_night
     warehouse, published = workdir / "warehouse.duckdb", workdir / "published"
-    snapshot.publish(warehouse, published)  # the night readers have (a copy of a published folder, adopted)
+    publish_night(warehouse, published)  # the night readers have (a copy of a published folder, adopted)
     old = _marts(published / "warehouse.duckdb")
     with duckdb.connect(str(warehouse)) as con:  # tonight's marts differ
         con.execute("UPDATE marts.dim_force SET force_name = force_name || ' (tonight)'")
@@ -236,7 +238,7 @@ def test_a_publish_killed_anywhere_leaves_one_whole_night_and_the_next_cleans_up
     night = {"old": old, "new": new}[seen]
     assert _marts(published / "warehouse.duckdb") == night  # the warehouse and ...
     assert _parquet(published) == night  # ... every Parquet file of one and the same night
-    result = snapshot.publish(warehouse, published)
+    result = publish_night(warehouse, published)
     assert _marts(published / "warehouse.duckdb") == _parquet(published) == new
     assert _leftovers(published) == []
     nights = sorted(p.name for p in (published / "nights").iterdir())
@@ -272,7 +274,7 @@ def test_a_published_folder_of_the_older_layout_is_adopted_with_its_night(copy_o
     assert hashlib.sha256((published / "warehouse.duckdb").read_bytes()).hexdigest() == before
     assert [p.name for p in (published / "parquet").iterdir()] == ["dim_date.parquet"]
 
-    result = snapshot.publish(warehouse, published)
+    result = publish_night(warehouse, published)
     assert result.leftovers_removed == [".warehouse.duckdb.tmp"]
     assert _leftovers(published) == []
     assert _parquet(published) == _marts(published / "warehouse.duckdb") == _marts(warehouse)
@@ -280,7 +282,8 @@ def test_a_published_folder_of_the_older_layout_is_adopted_with_its_night(copy_o
 
 
 def test_the_published_copy_carries_no_quarantined_record(copy_of_night):
-    """Readers get the reconciliation figures of ops.quarantine, not the rows themselves."""
+    """Readers get the reconciliation figures of ops.quarantine, not the rows themselves: not
+    even as the free bytes a dropped column leaves (the record is never written there)."""
     _, workdir = copy_of_night
     warehouse, published = workdir / "warehouse.duckdb", workdir / "published"
     with duckdb.connect(str(warehouse)) as con:
@@ -291,7 +294,7 @@ def test_the_published_copy_carries_no_quarantined_record(copy_of_night):
         figures = con.execute(
             "SELECT load_id, file_path, source_row, reason FROM ops.quarantine ORDER BY ALL").fetchall()
 
-    result = snapshot.publish(warehouse, published)
+    result = publish_night(warehouse, published)
 
     assert result.quarantined_records_dropped == len(figures) >= 20000
     with duckdb.connect(str(published / "warehouse.duckdb"), read_only=True) as con:
@@ -304,4 +307,4 @@ def test_the_published_copy_carries_no_quarantined_record(copy_of_night):
         assert con.execute("SELECT count(*) FROM staging.stg_ops__quarantined_rows").fetchone() == (len(figures),)
     with duckdb.connect(str(warehouse), read_only=True) as con:  # the working file keeps them for operators
         assert con.execute("SELECT count(raw_record) FROM ops.quarantine").fetchone() == (len(figures),)
-    assert result.seconds["scrub"] < 2
+    assert b"Ann Example" not in (published / "warehouse.duckdb").read_bytes()

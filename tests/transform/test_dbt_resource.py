@@ -89,6 +89,7 @@ def test_the_manifest_is_stale_without_one_after_an_edit_or_under_another_dbt(tm
 
     monkeypatch.setattr(dbt_cli, "TARGET_DIR", tmp_path)
     assert dbt_cli.manifest_is_stale()  # none yet
+    (tmp_path / dbt_cli.PUBLISHED_VIEWS).write_text("{}")
     manifest = tmp_path / "manifest.json"
     manifest.write_text(json.dumps({"metadata": {"dbt_version": version("dbt-core")}}))
     assert not dbt_cli.manifest_is_stale()
@@ -97,4 +98,8 @@ def test_the_manifest_is_stale_without_one_after_an_edit_or_under_another_dbt(tm
     manifest.write_text(json.dumps({"metadata": {"dbt_version": version("dbt-core")}}))
     newest = max(p.stat().st_mtime for p in DBT_PROJECT_DIR.joinpath("models").rglob("*.sql"))
     os.utime(manifest, (newest - 10, newest - 10))  # written before the newest model
+    assert dbt_cli.manifest_is_stale()
+    os.utime(manifest)  # now
+    assert not dbt_cli.manifest_is_stale()
+    (tmp_path / dbt_cli.PUBLISHED_VIEWS).unlink()  # the published views' SQL is prepared with it
     assert dbt_cli.manifest_is_stale()

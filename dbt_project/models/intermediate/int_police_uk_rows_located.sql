@@ -4,6 +4,9 @@
     row's LSOA lies in a district outside the force area (NULL when the force's districts are
     not in the force_local_authorities seed).
 -#}
+{#- One row per police.uk row: published as a view (orchestration/publish/night_file.py). -#}
+{{ config(meta={'published_as': 'view'}) }}
+
 with
 
 rows_ as (

@@ -11,6 +11,7 @@
 -#}
 {{ config(
     materialized=incremental_materialization(),
+    meta={'published_as': 'view'},
     unique_key='_source_file',
     post_hook="{{ delete_rows_of_dead_loads(source('police_uk', 'police_uk_street')) }}",
 ) }}

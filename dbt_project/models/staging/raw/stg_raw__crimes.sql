@@ -1,6 +1,7 @@
 {#- Incremental on (force_id, crime_id): see macros/incremental_versions.sql. -#}
 {{ config(
     materialized=incremental_materialization(),
+    meta={'published_as': 'view'},
     unique_key=['force_id', 'crime_id'],
     post_hook="{{ delete_rows_of_dead_loads(source('raw', 'crimes')) }}",
 ) }}

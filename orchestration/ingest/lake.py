@@ -1,0 +1,150 @@
+"""The lake: every loaded raw row also as immutable Parquet, readable by DuckDB and Spark alike.
+
+    <lake>/<raw table>/force=<force_id>/month=<YYYY-MM>/<first load id>-<last load id>.parquet
+
+One file holds the rows of the loads of one force and month landed together (one night's, or
+a backfill's), exactly as `raw.<table>` holds them (pseudonyms, lineage columns). The month is
+a force export's export month, a police.uk file's data month, and for an audit sheet (which
+has no export date) the month it was loaded. `ops.load_log.lake_file` names the file that
+holds each load's rows (relative to the lake).
+
+Files are never changed once written: a corrected landing file is loaded under a new load id
+into a new lake file, and the old load's file stays where it was. Which loads are live (their
+rows still in `raw`) is in `ops.load_log`: a load is superseded by a later `loaded` load of the
+same landing path, exactly when the loader deleted its raw rows (loader.py). Readers of the
+lake therefore read an explicit list of files with the live loads' ids (`live_lake_files`),
+never a folder: a folder also holds superseded loads, and files of a night not published yet.
+
+Writing is crash-safe and idempotent: a file is written under a temporary name, fsynced and
+renamed into place, then `lake_file` is set. Any live load with rows and no `lake_file` is
+written by the next call (`land`): the first call on a warehouse from before the lake writes
+its whole history once, and a run killed between a load's commit and its lake file finishes
+it the next night. A file renamed into place whose load log update never committed is written
+again under the same name, from the same rows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from orchestration.ingest.kinds import ExportKind, Layout
+from orchestration.ingest.schema import raw_table
+
+# The loads whose rows are in raw now: the latest `loaded` load of each landing path.
+LIVE_LOADS_SQL = """
+SELECT load_id, kind, lake_file, rows_loaded FROM ops.load_log AS l
+WHERE status = 'loaded'
+  AND NOT EXISTS (SELECT 1 FROM ops.load_log AS later
+                  WHERE later.file_path = l.file_path AND later.status = 'loaded' AND later.load_id > l.load_id)
+"""
+
+
+@dataclass(frozen=True)
+class LakeFile:
+    table: str
+    path: str  # relative to the lake
+    loads: int
+    rows: int
+
+
+def _month_sql(kind: ExportKind) -> str:
+    """The partition month of a raw row of `kind`, as SQL over the raw table."""
+    if kind.layout is Layout.FORCE_EXPORT:
+        return "strftime(export_date, '%Y-%m')"
+    if kind.layout is Layout.POLICE_UK:
+        return "file_month"
+    return "strftime(_loaded_at, '%Y-%m')"
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _pending(con: duckdb.DuckDBPyConnection, kind: ExportKind) -> list[int]:
+    rows = con.execute(
+        f"SELECT load_id FROM ({LIVE_LOADS_SQL}) WHERE kind = ? AND lake_file IS NULL AND rows_loaded > 0 "
+        "ORDER BY load_id", [kind.name]).fetchall()
+    return [row[0] for row in rows]
+
+
+def _literal(path: Path) -> str:
+    # COPY ... TO takes a bound file name in DuckDB's Python API, but not inside a string we
+    # build per partition; the path is ours, quoted as a SQL string.
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def land(con: duckdb.DuckDBPyConnection, lake_dir: Path, kinds: Iterable[ExportKind],
+         progress: Callable[[str], None] | None = None) -> list[LakeFile]:
+    """Write every live load of `kinds` that has rows and no lake file yet; the files written."""
+    written: list[LakeFile] = []
+    for kind in kinds:
+        pending = _pending(con, kind)
+        if not pending:
+            continue
+        table = raw_table(kind)
+        lo, hi = pending[0], pending[-1]
+        # BETWEEN lets DuckDB skip the row groups of older loads (load ids grow with inserts),
+        # so a night's lake write reads tonight's rows, not the table's history.
+        in_pending = "_load_id BETWEEN $lo AND $hi AND list_contains($ids, _load_id)"
+        params = {"lo": lo, "hi": hi, "ids": pending}
+        groups = con.execute(
+            f"SELECT force_id, {_month_sql(kind)} AS month, min(_load_id), max(_load_id), "
+            f"list(DISTINCT _load_id ORDER BY _load_id), count(*) FROM {table} WHERE {in_pending} "
+            "GROUP BY ALL ORDER BY 3", params).fetchall()
+        assignments: dict[int, str] = {}
+        for force_id, month, first, last, ids, rows in groups:
+            if force_id is None or month is None:
+                raise RuntimeError(f"raw.{kind.table}: loads {first}-{last} have rows without a force or month "
+                                   "to partition the lake by")
+            folder = lake_dir / kind.table / f"force={force_id}" / f"month={month}"
+            folder.mkdir(parents=True, exist_ok=True)
+            name = f"{first:012d}-{last:012d}.parquet"
+            final, temporary = folder / name, folder / f".{name}.tmp"
+            con.execute(
+                f"COPY (SELECT * FROM {table} WHERE {in_pending} AND force_id = $force AND {_month_sql(kind)} = $month "
+                f"ORDER BY _load_id, _source_row) TO {_literal(temporary)} (FORMAT parquet)",
+                {**params, "force": force_id, "month": month})
+            _fsync(temporary)
+            os.replace(temporary, final)
+            _fsync(folder)
+            relative = final.relative_to(lake_dir).as_posix()
+            assignments.update({load_id: relative for load_id in ids})
+            written.append(LakeFile(kind.table, relative, len(ids), rows))
+        # A load is one landing file: one force, one export date, police.uk month or load time.
+        lost = sorted(set(pending) - set(assignments))
+        if lost:
+            raise RuntimeError(f"ops.load_log says loads {lost[:5]} loaded rows, but raw.{kind.table} holds "
+                               "none of them: the warehouse is inconsistent, not writing them to the lake")
+        con.execute(
+            "UPDATE ops.load_log SET lake_file = m.lake_file FROM "
+            "(SELECT unnest($ids) AS load_id, unnest($files) AS lake_file) AS m "
+            "WHERE ops.load_log.load_id = m.load_id",
+            {"ids": list(assignments), "files": list(assignments.values())})
+        if progress:
+            rows = sum(f.rows for f in written if f.table == kind.table)
+            progress(f"[{kind.name}] lake: {len(pending)} loads, {rows} rows in "
+                     f"{sum(1 for f in written if f.table == kind.table)} new Parquet files")
+    return written
+
+
+def live_lake_files(con: duckdb.DuckDBPyConnection, kind: ExportKind) -> tuple[list[str], list[int]]:
+    """The lake files (relative, sorted) and the load ids whose rows `raw.<table>` holds now.
+
+    Raises when a live load with rows has no lake file: `land` must run first."""
+    rows = con.execute(
+        f"SELECT load_id, lake_file FROM ({LIVE_LOADS_SQL}) WHERE kind = ? AND rows_loaded > 0 ORDER BY load_id",
+        [kind.name]).fetchall()
+    missing = [load_id for load_id, lake_file in rows if lake_file is None]
+    if missing:
+        raise RuntimeError(f"raw.{kind.table}: {len(missing)} live loads have no lake file yet "
+                           f"(first load id {missing[0]})")
+    return sorted({lake_file for _, lake_file in rows}), [load_id for load_id, _ in rows]
