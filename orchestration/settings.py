@@ -107,7 +107,6 @@ class Settings:
         os.environ[ENV_LANDING] = str(self.landing_dir)
         os.environ[ENV_WAREHOUSE] = str(self.warehouse)
         os.environ[ENV_PUBLISHED] = str(self.published_dir)
-        os.environ[ENV_LAKE] = str(self.lake_dir)
         os.environ[ENV_MAX_QUARANTINE_SHARE] = self.max_quarantine_share
 
     def warn_if_demo_key(self) -> None:

@@ -1,12 +1,14 @@
-"""The dbt sources on Spark, for now: the DuckDB warehouse's raw and ops tables as Parquet.
+"""The dbt sources on Spark: the raw tables from the lake, the ops tables from the warehouse.
 
 The Spark target (`dbt --target spark`, dbt_project/profiles.yml) builds the same models as
-DuckDB, but the tables the ingestion assets load (raw.*, ops.*) exist only in the DuckDB
-warehouse. Until ingestion lands its rows in a Parquet lake of its own (issue 20, "A lake
-layer"), this module hands them over: each raw and ops table is exported once to a Parquet
-file under `<spark dir>/sources/<schema>/<table>.parquet` and registered as an external table
-of the Spark database of the same name, so `source('raw', 'crimes')` reads `raw.crimes` on
-either engine. The lake layer replaces `export_sources`; `register_sources` stays.
+DuckDB from the same sources, so `source('raw', 'crimes')` reads `raw.crimes` on either engine:
+
+- each raw table with rows is a Spark view over its lake folder (ingest/lake.py: immutable
+  Parquet, hive layout, read here as plain files with `recursiveFileLookup`, so no partition
+  columns are added), leaving out the loads superseded by a corrected file. The view is
+  registered again each time: the folder also holds files a later night wrote;
+- the `ops` tables (and a raw table without rows, whose lake folder does not exist) are
+  small: exported from the DuckDB warehouse to `<spark dir>/sources/<schema>/<table>/`.
 
 Spark's settings come from the `spark` target of profiles.yml, rendered here with the same
 environment, so the session this module (or a test) starts and dbt's are the same: same
@@ -17,17 +19,23 @@ warehouse folder, same Derby metastore. Derby is embedded: one JVM at a time, he
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import jinja2
 import yaml
 
-from orchestration.settings import DBT_PROJECT_DIR, ENV_SPARK_DIR, spark_dir_from_env
+from orchestration.ingest.kinds import EXPORT_KINDS
+from orchestration.ingest.lake import live_lake_files
+from orchestration.settings import DBT_PROJECT_DIR, ENV_LAKE, ENV_SPARK_DIR, LAKE_DIR_NAME, spark_dir_from_env
 
 # The schemas whose tables the loaders write (dbt's sources); dbt builds every other one.
 SOURCE_SCHEMAS = ("raw", "ops")
+# The Spark table over a raw table's lake folder; `raw.<table>` is a view over it.
+LAKE_TABLE_SUFFIX = "__lake_files"
 
 
 def spark_conf() -> dict[str, str]:
@@ -59,24 +67,41 @@ def spark_session():
     return builder.getOrCreate()
 
 
-def export_sources(warehouse: Path, out_dir: Path) -> dict[tuple[str, str], Path]:
-    """Every raw and ops table of the DuckDB warehouse as a Parquet folder `out_dir/<schema>/<table>`."""
-    exported = {}
+@dataclass(frozen=True)
+class Sources:
+    exported: dict[tuple[str, str], Path]  # (schema, table) -> Parquet folder written from DuckDB
+    lake: dict[str, tuple[Path, list[int]]]  # raw table -> (its lake folder, superseded load ids)
+
+
+def collect_sources(warehouse: Path, lake_dir: Path, out_dir: Path) -> Sources:
+    """Export the ops tables (and raw tables without rows) under `out_dir/<schema>/<table>`,
+    and say which lake folder holds each raw table, with the loads to leave out."""
+    exported, lake = {}, {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
+        for kind in EXPORT_KINDS:
+            files, live = live_lake_files(con, kind)
+            if files:
+                superseded = [row[0] for row in con.execute(
+                    "select load_id from ops.load_log where lake_file in (select unnest(?)) "
+                    "and not list_contains(?, load_id) order by 1", [files, live]).fetchall()]
+                lake[kind.table] = (lake_dir / kind.table, superseded)
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables "
             "where table_type = 'BASE TABLE' and table_schema in (select unnest(?)) order by 1, 2",
             [list(SOURCE_SCHEMAS)],
         ).fetchall()
         for schema, table in tables:
+            if schema == "raw" and table in lake:
+                continue
             folder = out_dir / schema / table  # a table's location is a folder on Spark
-            folder.mkdir(parents=True, exist_ok=True)
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
             path = folder / "part-0.parquet"
             relation = f"{duckdb_quote(schema)}.{duckdb_quote(table)}"
             # COPY takes no bound file name; the path is ours (a folder we made), quoted as a literal.
             con.execute(f"copy (select * from {relation}) to '{str(path).replace(chr(39), chr(39) * 2)}' (format parquet)")
             exported[(schema, table)] = folder
-    return exported
+    return Sources(exported, lake)
 
 
 def duckdb_quote(identifier: str) -> str:
@@ -87,15 +112,35 @@ def spark_quote(identifier: str) -> str:
     return "`" + identifier.replace("`", "``") + "`"
 
 
-def register_sources(spark, files: dict[tuple[str, str], Path]) -> None:
-    """Each Parquet file as an external Spark table `<schema>.<table>` (replacing an older one)."""
-    for schema, table in files:
+def register_sources(spark, sources: Sources) -> None:
+    """Each exported folder as an external Spark table `<schema>.<table>`, each raw table of
+    the lake as a view over its folder (replacing what an earlier call registered)."""
+    for schema in {schema for schema, _ in sources.exported} | ({"raw"} if sources.lake else set()):
         spark.sql(f"create database if not exists {spark_quote(schema)}")
-    for (schema, table), path in files.items():
+    for (schema, table), path in sources.exported.items():
         name = f"{spark_quote(schema)}.{spark_quote(table)}"
-        spark.sql(f"drop table if exists {name}")
-        location = str(path.resolve()).replace("\\", "\\\\").replace("'", "\\'")
-        spark.sql(f"create table {name} using parquet location '{location}'")
+        _drop(spark, schema, table)
+        spark.sql(f"create table {name} using parquet location {_spark_string(path.resolve())}")
+    for table, (folder, superseded) in sources.lake.items():
+        name, files = f"raw.{spark_quote(table)}", f"raw.{spark_quote(table + LAKE_TABLE_SUFFIX)}"
+        _drop(spark, "raw", table)
+        _drop(spark, "raw", table + LAKE_TABLE_SUFFIX)
+        spark.sql(f"create table {files} using parquet options (recursiveFileLookup 'true') "
+                  f"location {_spark_string(folder.resolve())}")
+        where = f" where _load_id not in ({', '.join(str(int(i)) for i in superseded)})" if superseded else ""
+        spark.sql(f"create view {name} as select * from {files}{where}")
+
+
+def _drop(spark, schema: str, table: str) -> None:
+    """Drop `schema.table`, a view or a table (Spark's DROP VIEW refuses a table and back)."""
+    name = f"{spark_quote(schema)}.{spark_quote(table)}"
+    if spark.catalog.tableExists(f"{schema}.{table}"):
+        kind = spark.catalog.getTable(f"{schema}.{table}").tableType
+        spark.sql(f"drop {'view' if kind == 'VIEW' else 'table'} {name}")
+
+
+def _spark_string(path: Path) -> str:
+    return "'" + str(path).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,13 +151,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     spark_dir = spark_dir_from_env()
     os.environ[ENV_SPARK_DIR] = str(spark_dir)  # profiles.yml reads it
-    files = export_sources(Path(args[0]), spark_dir / "sources")
+    warehouse = Path(args[0])
+    lake_dir = Path(os.environ.get(ENV_LAKE) or warehouse.parent / LAKE_DIR_NAME)
+    sources = collect_sources(warehouse, lake_dir, spark_dir / "sources")
     spark = spark_session()
     try:
-        register_sources(spark, files)
+        register_sources(spark, sources)
     finally:
         spark.stop()
-    print(f"registered {len(files)} tables on Spark from {args[0]}")
+    print(f"registered on Spark: {len(sources.lake)} raw tables from the lake in {lake_dir}, "
+          f"{len(sources.exported)} tables from {warehouse}")
     return 0
 
 
