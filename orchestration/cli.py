@@ -17,6 +17,8 @@ from orchestration.settings import (
     DBT_PROJECT_DIR,
     PROJECT_ROOT,
     ENV_LANDING,
+    ENGINES,
+    ENV_ENGINE,
     ENV_PUBLISHED,
     ENV_WAREHOUSE,
     Settings,
@@ -29,9 +31,22 @@ def _apply_path_flags(args: argparse.Namespace) -> Settings:
         value = getattr(args, flag, None)
         if value:
             os.environ[env] = str(Path(value).expanduser().resolve())
+    engine = getattr(args, "engine", None)
+    if engine:
+        os.environ[ENV_ENGINE] = engine
     settings = Settings.from_env()
     settings.export_to_env()
+    if settings.engine == "spark":
+        from orchestration.transform.spark_engine import require_spark
+
+        require_spark()
     return settings
+
+
+def _add_engine_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", choices=ENGINES,
+                        help=f"where dbt builds the models (env {ENV_ENGINE}; default duckdb; spark: "
+                             "`make spark-env`, then .venv-spark/bin/cdi)")
 
 
 def _add_path_flags(parser: argparse.ArgumentParser) -> None:
@@ -145,7 +160,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from orchestration.run import run_nightly
 
     outcome = run_nightly(settings, full_refresh=args.full_refresh, progress=print,
-                          command="cdi run" + (" --full-refresh" if args.full_refresh else ""))
+                          command="cdi run" + (" --full-refresh" if args.full_refresh else "")
+                          + (f" --engine {settings.engine}" if settings.engine != "duckdb" else ""))
     print(outcome.report())
     return 0 if outcome.success else 1
 
@@ -293,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
                      help="generate the bundled sample into the landing folder when it is empty")
     run.add_argument("--full-refresh", action="store_true",
                      help="rebuild the incremental dbt models from the whole raw layer")
+    _add_engine_flag(run)
     run.set_defaults(func=cmd_run)
 
     back = sub.add_parser("backfill", help="load and build a range of export dates (all forces or some)")
@@ -303,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
                       help="a force id (repeatable); default: every force with a landing folder")
     back.add_argument("--full-refresh", action="store_true",
                       help="rebuild the incremental dbt models from the whole raw layer")
+    _add_engine_flag(back)
     back.set_defaults(func=cmd_backfill)
 
     audit = sub.add_parser("audit", help="inspection audits").add_subparsers(dest="audit_command", required=True)

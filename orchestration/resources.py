@@ -8,7 +8,6 @@ from dagster import ConfigurableResource
 from dagster_duckdb import DuckDBResource
 
 from orchestration.settings import Settings
-from orchestration.transform.dbt import dbt_resource
 from orchestration.warehouse import connection_config
 
 
@@ -19,6 +18,7 @@ class PipelineSettings(ConfigurableResource):
     published_dir: str
     lake_dir: str
     pseudonym_key: str
+    engine: str = "duckdb"  # where dbt builds: duckdb, or spark (`cdi run --engine spark`)
 
     @property
     def landing_path(self) -> Path:
@@ -34,6 +34,8 @@ class PipelineSettings(ConfigurableResource):
 
 
 def build_resources(settings: Settings) -> dict:
+    from orchestration.transform.dbt import dbt_resource  # it needs PipelineSettings from here
+
     return {
         "warehouse": DuckDBResource(
             database=str(settings.warehouse),
@@ -43,6 +45,7 @@ def build_resources(settings: Settings) -> dict:
             landing_dir=str(settings.landing_dir),
             published_dir=str(settings.published_dir),
             lake_dir=str(settings.lake_dir),
+            engine=settings.engine,
             pseudonym_key=settings.pseudonym_key,
         ),
         "dbt": dbt_resource(),

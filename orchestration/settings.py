@@ -50,6 +50,9 @@ ENV_PUBLISHED = "CDI_PUBLISHED_DIR"
 ENV_PSEUDONYM_KEY = "CDI_PSEUDONYM_KEY"
 # The Parquet lake (ingest/lake.py); by default `lake/` beside the working warehouse.
 ENV_LAKE = "CDI_LAKE_DIR"
+# Where dbt builds the models: duckdb (the warehouse itself) or spark (transform/spark_engine.py).
+ENV_ENGINE = "CDI_ENGINE"
+ENGINES = ("duckdb", "spark")
 LAKE_DIR_NAME = "lake"
 # A force export losing more than this share of its rows to quarantine holds back the audits
 # matched against it (dbt: int_audit_statuses, macro max_quarantine_share): a change of shape.
@@ -73,6 +76,7 @@ class Settings:
     pseudonym_key: str
     max_quarantine_share: str = DEFAULT_MAX_QUARANTINE_SHARE
     lake: Path | None = None  # None: `lake/` beside the warehouse
+    engine: str = "duckdb"
 
     @property
     def lake_dir(self) -> Path:
@@ -100,6 +104,7 @@ class Settings:
             pseudonym_key=os.environ.get(ENV_PSEUDONYM_KEY) or DEMO_PSEUDONYM_KEY,
             max_quarantine_share=_share(os.environ.get(ENV_MAX_QUARANTINE_SHARE) or DEFAULT_MAX_QUARANTINE_SHARE),
             lake=path(ENV_LAKE) if os.environ.get(ENV_LAKE) else None,
+            engine=_engine(os.environ.get(ENV_ENGINE) or "duckdb"),
         )
 
     def export_to_env(self) -> None:
@@ -116,6 +121,12 @@ class Settings:
                 "Fine for the bundled sample, NOT for real force exports.",
                 ENV_PSEUDONYM_KEY,
             )
+
+
+def _engine(name: str) -> str:
+    if name not in ENGINES:
+        raise ValueError(f"{ENV_ENGINE}={name!r}: the engine is one of {', '.join(ENGINES)}")
+    return name
 
 
 def _share(text: str) -> str:

@@ -32,7 +32,8 @@ from orchestration.partitions import dep_on
 from orchestration.publish.watermark import last_load
 from orchestration.settings import DBT_PROJECT_DIR, ENV_WAREHOUSE, environment_variable
 from orchestration.quality.dbt_tests import record_outcomes, build_outcomes
-from orchestration.transform import dbt_cli
+from orchestration.resources import PipelineSettings
+from orchestration.transform import dbt_cli, spark_engine
 from orchestration.transform.dbt_cli import dbt_executable, keep_parse_state, parse_project, seed_parse_state
 from orchestration.warehouse import OPS_DDL, WAREHOUSE_POOL, qident, table_exists
 
@@ -201,7 +202,8 @@ class DbtBuildConfig(Config):
     pool=WAREHOUSE_POOL,
 )
 def dbt_models(
-    context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig, warehouse: DuckDBResource
+    context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig, warehouse: DuckDBResource,
+    pipeline: PipelineSettings,
 ):
     """`dbt build`: seeds, models and their data tests in DAG order (the tests' outcomes go to
     ops.dbt_test_results, summarised per model by the `dbt_tests` checks).
@@ -214,18 +216,26 @@ def dbt_models(
     # to keep them out of production builds). The build's dbt.log keeps dbt's info lines, not
     # its debug ones (every statement of every node, ~5,000 lines a night): writing those
     # was ~7% of a small night's build. The SQL each node ran stays in the build's run/ folder.
+    on_spark = pipeline.engine == "spark"
     args = ["build", "--exclude-resource-type", "unit_test", "--log-level-file", "info",
-            *(["--full-refresh"] if config.full_refresh else [])]
+            *(["--full-refresh"] if config.full_refresh else []),
+            *(["--target", spark_engine.SPARK_TARGET] if on_spark else [])]
     with warehouse.get_connection() as con:
         first_load_id = None if config.full_refresh else first_untested_load(con)
         through = last_load(con)
+    spark_env = spark_engine.spark_environment() if on_spark else {}
+    if on_spark:
+        context.log.info(spark_engine.register_sources(Path(warehouse.database)))
     run_target = new_run_target(context.run.run_id)
     # dagster-dbt echoes each of dbt's ~450 node lines to stdout: `cdi run` printed them among
     # its summary. They are in the build's dbt.log; the step logs one line instead, and a
     # failing test still fails the step with dbt's message (raised by stream()).
     try:
         with environment_variable(TEST_FROM_LOAD_ID, None if first_load_id is None else str(first_load_id)), \
+                contextlib.ExitStack() as spark_settings, \
                 open(os.devnull, "w") as nowhere, contextlib.redirect_stdout(nowhere):
+            for name, value in spark_env.items():
+                spark_settings.enter_context(environment_variable(name, value))
             invocation = dbt.cli(args, context=context, target_path=run_target)
             events = list(invocation.stream())  # raises if a blocking test failed: nothing recorded
     except DagsterDbtCliRuntimeError as exc:
@@ -240,6 +250,13 @@ def dbt_models(
             context.log.info(build_summary(run_target))
     outcomes = build_outcomes(invocation.target_path, asset_keys_by_unique_id())
     keep_parse_state(invocation.target_path, os.environ.get(ENV_WAREHOUSE, ""))
+    if on_spark:  # the steps after this one read the warehouse: Spark's build goes there
+        built = spark_engine.built_relations(invocation.target_path / "run_results.json", dbt_manifest())
+        exported = spark_engine.export_dir()
+        spark_engine.export_built(built, exported)
+        with warehouse.get_connection() as con:
+            spark_engine.import_built(con, built, exported)
+        context.log.info(f"Spark's build of {len(built)} seeds and models loaded into {warehouse.database}")
     prune_run_targets()
     with warehouse.get_connection() as con:
         record_tested(con, through)
