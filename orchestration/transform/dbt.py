@@ -189,6 +189,13 @@ def build_failures(target: Path) -> list[str]:
     return failures
 
 
+def built_nodes(target: Path) -> list[str]:
+    """The unique_id of every seed and model the build ran successfully."""
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    return [r["unique_id"] for r in results
+            if r["status"] == "success" and r["unique_id"].split(".", 1)[0] in ("model", "seed")]
+
+
 class DbtBuildConfig(Config):
     """`full_refresh` rebuilds the incremental models from the whole raw layer."""
 
@@ -251,7 +258,7 @@ def dbt_models(
     outcomes = build_outcomes(invocation.target_path, asset_keys_by_unique_id())
     keep_parse_state(invocation.target_path, os.environ.get(ENV_WAREHOUSE, ""))
     if on_spark:  # the steps after this one read the warehouse: Spark's build goes there
-        built = spark_engine.built_relations(invocation.target_path / "run_results.json", dbt_manifest())
+        built = spark_engine.built_relations(built_nodes(invocation.target_path), dbt_manifest())
         exported = spark_engine.export_dir()
         spark_engine.export_built(built, exported)
         with warehouse.get_connection() as con:
@@ -261,11 +268,23 @@ def dbt_models(
     with warehouse.get_connection() as con:
         record_tested(con, through)
         record_outcomes(con, context.run.run_id, outcomes)
+        def counted(event: Output) -> Output:
+            schema, name = context.asset_key_for_output(event.output_name).path
+            count = con.execute(f"SELECT count(*) FROM {qident(schema)}.{qident(name)}").fetchone()[0]
+            return event.with_metadata({**event.metadata, "dagster/row_count": count})
+
         for event in events:
             if isinstance(event, AssetObservation):
                 continue  # a test's result: in ops.dbt_test_results and the model's dbt_tests check
-            if isinstance(event, Output):
-                schema, name = context.asset_key_for_output(event.output_name).path
-                count = con.execute(f"SELECT count(*) FROM {qident(schema)}.{qident(name)}").fetchone()[0]
-                event = event.with_metadata({**event.metadata, "dagster/row_count": count})
-            yield event
+            yield counted(event) if isinstance(event, Output) else event
+        # dbt's run_results.json is the record of what it built. dagster-dbt reads its events
+        # from dbt's stdout, where a JVM's writes (Spark's) can break a line: a model whose
+        # event was lost would be reported skipped, and every step after it with it.
+        emitted = {event.output_name for event in events if isinstance(event, Output)}
+        for unique_id in built_nodes(invocation.target_path):
+            key = asset_keys_by_unique_id().get(unique_id)
+            if key is None or key not in context.selected_asset_keys:
+                continue
+            output_name = context.assets_def.get_output_name_for_asset_key(key)
+            if output_name not in emitted:
+                yield counted(Output(None, output_name=output_name, metadata={"unique_id": unique_id}))

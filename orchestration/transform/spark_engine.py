@@ -106,13 +106,10 @@ def import_built(con: duckdb.DuckDBPyConnection, relations: list[tuple[str, str]
         raise
 
 
-def built_relations(run_results: Path, manifest: dict) -> list[tuple[str, str]]:
-    """(schema, name) of every seed and model the build ran successfully, in DAG order."""
-    results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
-    done = {r["unique_id"] for r in results if r["status"] == "success"}
+def built_relations(unique_ids: list[str], manifest: dict) -> list[tuple[str, str]]:
+    """(schema, name) of each seed and model built (`dbt.built_nodes`), in the build's order."""
     nodes = manifest["nodes"]
-    return [(nodes[uid]["schema"], nodes[uid]["alias"] or nodes[uid]["name"]) for uid in nodes
-            if uid in done and nodes[uid]["resource_type"] in ("seed", "model")]
+    return [(nodes[uid]["schema"], nodes[uid]["alias"] or nodes[uid]["name"]) for uid in unique_ids]
 
 
 def main(argv: list[str] | None = None) -> int:
