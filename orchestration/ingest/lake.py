@@ -15,6 +15,11 @@ same landing path, exactly when the loader deleted its raw rows (loader.py). Rea
 lake therefore read an explicit list of files with the live loads' ids (`live_lake_files`),
 never a folder: a folder also holds superseded loads, and files of a night not published yet.
 
+A night writes one small file per force and table; once a month is closed (the table has
+rows of a later month), its files of a partition are merged into one file of its live loads
+(`_compact`), which supersedes them in `ops.load_log` the same way. Superseded files are
+never removed here: published nights may still read them.
+
 Writing is crash-safe and idempotent: a file is written under a temporary name, fsynced and
 renamed into place, then `lake_file` is set. Any live load with rows and no `lake_file` is
 written by the next call (`land`): the first call on a warehouse from before the lake writes
@@ -82,58 +87,108 @@ def _literal(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
+def _write(con: duckdb.DuckDBPyConnection, lake_dir: Path, partition: str, first: int, last: int,
+           select: str, params: dict) -> str:
+    """`select`'s rows as `<partition>/<first>-<last>.parquet` (temporary name, fsync, rename);
+    its path relative to the lake."""
+    folder = lake_dir / partition
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{first:012d}-{last:012d}.parquet"
+    final, temporary = folder / name, folder / f".{name}.tmp"
+    con.execute(f"COPY ({select} ORDER BY _load_id, _source_row) TO {_literal(temporary)} (FORMAT parquet)", params)
+    _fsync(temporary)
+    os.replace(temporary, final)
+    _fsync(folder)
+    return final.relative_to(lake_dir).as_posix()
+
+
+def _record(con: duckdb.DuckDBPyConnection, assignments: dict[int, str]) -> None:
+    con.execute(
+        "UPDATE ops.load_log SET lake_file = m.lake_file FROM "
+        "(SELECT unnest($ids) AS load_id, unnest($files) AS lake_file) AS m "
+        "WHERE ops.load_log.load_id = m.load_id",
+        {"ids": list(assignments), "files": list(assignments.values())})
+
+
 def land(con: duckdb.DuckDBPyConnection, lake_dir: Path, kinds: Iterable[ExportKind],
          progress: Callable[[str], None] | None = None) -> list[LakeFile]:
     """Write every live load of `kinds` that has rows and no lake file yet; the files written."""
     written: list[LakeFile] = []
     for kind in kinds:
         pending = _pending(con, kind)
-        if not pending:
-            continue
-        table = raw_table(kind)
-        lo, hi = pending[0], pending[-1]
-        # BETWEEN lets DuckDB skip the row groups of older loads (load ids grow with inserts),
-        # so a night's lake write reads tonight's rows, not the table's history.
-        in_pending = "_load_id BETWEEN $lo AND $hi AND list_contains($ids, _load_id)"
-        params = {"lo": lo, "hi": hi, "ids": pending}
-        groups = con.execute(
-            f"SELECT force_id, {_month_sql(kind)} AS month, min(_load_id), max(_load_id), "
-            f"list(DISTINCT _load_id ORDER BY _load_id), count(*) FROM {table} WHERE {in_pending} "
-            "GROUP BY ALL ORDER BY 3", params).fetchall()
-        assignments: dict[int, str] = {}
-        for force_id, month, first, last, ids, rows in groups:
-            if force_id is None or month is None:
-                raise RuntimeError(f"raw.{kind.table}: loads {first}-{last} have rows without a force or month "
-                                   "to partition the lake by")
-            folder = lake_dir / kind.table / f"force={force_id}" / f"month={month}"
-            folder.mkdir(parents=True, exist_ok=True)
-            name = f"{first:012d}-{last:012d}.parquet"
-            final, temporary = folder / name, folder / f".{name}.tmp"
-            con.execute(
-                f"COPY (SELECT * FROM {table} WHERE {in_pending} AND force_id = $force AND {_month_sql(kind)} = $month "
-                f"ORDER BY _load_id, _source_row) TO {_literal(temporary)} (FORMAT parquet)",
-                {**params, "force": force_id, "month": month})
-            _fsync(temporary)
-            os.replace(temporary, final)
-            _fsync(folder)
-            relative = final.relative_to(lake_dir).as_posix()
-            assignments.update({load_id: relative for load_id in ids})
-            written.append(LakeFile(kind.table, relative, len(ids), rows))
-        # A load is one landing file: one force, one export date, police.uk month or load time.
-        lost = sorted(set(pending) - set(assignments))
-        if lost:
-            raise RuntimeError(f"ops.load_log says loads {lost[:5]} loaded rows, but raw.{kind.table} holds "
-                               "none of them: the warehouse is inconsistent, not writing them to the lake")
-        con.execute(
-            "UPDATE ops.load_log SET lake_file = m.lake_file FROM "
-            "(SELECT unnest($ids) AS load_id, unnest($files) AS lake_file) AS m "
-            "WHERE ops.load_log.load_id = m.load_id",
-            {"ids": list(assignments), "files": list(assignments.values())})
-        if progress:
-            rows = sum(f.rows for f in written if f.table == kind.table)
-            progress(f"[{kind.name}] lake: {len(pending)} loads, {rows} rows in "
-                     f"{sum(1 for f in written if f.table == kind.table)} new Parquet files")
+        if pending:
+            written += _land_pending(con, lake_dir, kind, pending, progress)
+        written += _compact(con, lake_dir, kind, progress)
     return written
+
+
+def _land_pending(con: duckdb.DuckDBPyConnection, lake_dir: Path, kind: ExportKind, pending: list[int],
+                  progress: Callable[[str], None] | None) -> list[LakeFile]:
+    written: list[LakeFile] = []
+    table = raw_table(kind)
+    lo, hi = pending[0], pending[-1]
+    # BETWEEN lets DuckDB skip the row groups of older loads (load ids grow with inserts),
+    # so a night's lake write reads tonight's rows, not the table's history.
+    in_pending = "_load_id BETWEEN $lo AND $hi AND list_contains($ids, _load_id)"
+    params = {"lo": lo, "hi": hi, "ids": pending}
+    groups = con.execute(
+        f"SELECT force_id, {_month_sql(kind)} AS month, min(_load_id), max(_load_id), "
+        f"list(DISTINCT _load_id ORDER BY _load_id), count(*) FROM {table} WHERE {in_pending} "
+        "GROUP BY ALL ORDER BY 3", params).fetchall()
+    assignments: dict[int, str] = {}
+    for force_id, month, first, last, ids, rows in groups:
+        if force_id is None or month is None:
+            raise RuntimeError(f"raw.{kind.table}: loads {first}-{last} have rows without a force or month "
+                               "to partition the lake by")
+        relative = _write(con, lake_dir, f"{kind.table}/force={force_id}/month={month}", first, last,
+                          f"SELECT * FROM {table} WHERE {in_pending} AND force_id = $force "
+                          f"AND {_month_sql(kind)} = $month", {**params, "force": force_id, "month": month})
+        assignments.update({load_id: relative for load_id in ids})
+        written.append(LakeFile(kind.table, relative, len(ids), rows))
+    # A load is one landing file: one force, one export date, police.uk month or load time.
+    lost = sorted(set(pending) - set(assignments))
+    if lost:
+        raise RuntimeError(f"ops.load_log says loads {lost[:5]} loaded rows, but raw.{kind.table} holds "
+                           "none of them: the warehouse is inconsistent, not writing them to the lake")
+    _record(con, assignments)
+    if progress:
+        progress(f"[{kind.name}] lake: {len(pending)} loads, {sum(f.rows for f in written)} rows in "
+                 f"{len(written)} new Parquet files")
+    return written
+
+
+def _compact(con: duckdb.DuckDBPyConnection, lake_dir: Path, kind: ExportKind,
+             progress: Callable[[str], None] | None) -> list[LakeFile]:
+    """Merge the files of each closed month of a partition (a month before the newest month
+    the table has) into one file of its live loads: a night writes one small file per force,
+    so a year of nights would be ~30 files per partition for every reader to open. The
+    merged file supersedes them in `ops.load_log`; they stay where they are (published nights
+    still read them). Runs once a month per partition, plus after a late file for a closed
+    month: its cost is a month's rows, whatever the history."""
+    rows = con.execute(
+        f"SELECT load_id, lake_file FROM ({LIVE_LOADS_SQL}) WHERE kind = ? AND lake_file IS NOT NULL "
+        "ORDER BY load_id", [kind.name]).fetchall()
+    partitions: dict[str, dict[str, list[int]]] = {}
+    for load_id, lake_file in rows:
+        partition, name = lake_file.rsplit("/", 1)
+        partitions.setdefault(partition, {}).setdefault(name, []).append(load_id)
+    months = {partition: partition.rsplit("month=", 1)[-1] for partition in partitions}
+    newest = max(months.values(), default=None)
+    table = raw_table(kind)
+    merged: list[LakeFile] = []
+    for partition, files in sorted(partitions.items()):
+        if len(files) < 2 or months[partition] >= newest:
+            continue
+        ids = sorted(i for loads in files.values() for i in loads)
+        relative = _write(con, lake_dir, partition, ids[0], ids[-1],
+                          f"SELECT * FROM {table} WHERE _load_id BETWEEN $lo AND $hi AND list_contains($ids, _load_id)",
+                          {"lo": ids[0], "hi": ids[-1], "ids": ids})
+        _record(con, dict.fromkeys(ids, relative))
+        (count,) = con.execute(f"SELECT count(*) FROM read_parquet({_literal(lake_dir / relative)})").fetchone()
+        merged.append(LakeFile(kind.table, relative, len(ids), count))
+        if progress:
+            progress(f"[{kind.name}] lake: {len(files)} files of {partition} merged into one ({count} rows)")
+    return merged
 
 
 def live_lake_files(con: duckdb.DuckDBPyConnection, kind: ExportKind) -> tuple[list[str], list[int]]:

@@ -273,18 +273,23 @@ def dbt_models(
             count = con.execute(f"SELECT count(*) FROM {qident(schema)}.{qident(name)}").fetchone()[0]
             return event.with_metadata({**event.metadata, "dagster/row_count": count})
 
+        # dbt's run_results.json is the record of what it built, in the order it finished (each
+        # node after its parents). dagster-dbt reads its events from dbt's stdout, and on the
+        # Spark target some never arrive (a seed's, a model's, different ones each run, seen in
+        # `make test-spark` while run_results.json had every node): the model would be reported
+        # skipped, with every step after it. So the outputs go out in run_results' order, the
+        # missing ones made from it.
+        outputs = {event.output_name: event for event in events if isinstance(event, Output)}
         for event in events:
-            if isinstance(event, AssetObservation):
-                continue  # a test's result: in ops.dbt_test_results and the model's dbt_tests check
-            yield counted(event) if isinstance(event, Output) else event
-        # dbt's run_results.json is the record of what it built. dagster-dbt reads its events
-        # from dbt's stdout, where a JVM's writes (Spark's) can break a line: a model whose
-        # event was lost would be reported skipped, and every step after it with it.
-        emitted = {event.output_name for event in events if isinstance(event, Output)}
+            if not isinstance(event, (Output, AssetObservation)):  # a test's result: in ops.dbt_test_results
+                yield event
         for unique_id in built_nodes(invocation.target_path):
             key = asset_keys_by_unique_id().get(unique_id)
             if key is None or key not in context.selected_asset_keys:
                 continue
             output_name = context.assets_def.get_output_name_for_asset_key(key)
-            if output_name not in emitted:
-                yield counted(Output(None, output_name=output_name, metadata={"unique_id": unique_id}))
+            event = outputs.pop(output_name, None) or Output(None, output_name=output_name,
+                                                             metadata={"unique_id": unique_id})
+            yield counted(event)
+        for event in outputs.values():  # not in run_results (none expected): as dagster-dbt gave them
+            yield counted(event)

@@ -5,8 +5,9 @@ DuckDB from the same sources, so `source('raw', 'crimes')` reads `raw.crimes` on
 
 - each raw table with rows is a Spark view over its lake folder (ingest/lake.py: immutable
   Parquet, hive layout, read here as plain files with `recursiveFileLookup`, so no partition
-  columns are added), leaving out the loads superseded by a corrected file. The view is
-  registered again each time: the folder also holds files a later night wrote;
+  columns are added) that keeps the rows of the live files only (`_metadata.file_name`: the
+  folder also holds files a merge superseded) and leaves out the loads superseded by a
+  corrected file. It is registered again each time, with the night's lists;
 - the `ops` tables (and a raw table without rows, whose lake folder does not exist) are
   small: exported from the DuckDB warehouse to `<spark dir>/sources/<schema>/<table>/`.
 
@@ -70,7 +71,8 @@ def spark_session():
 @dataclass(frozen=True)
 class Sources:
     exported: dict[tuple[str, str], Path]  # (schema, table) -> Parquet folder written from DuckDB
-    lake: dict[str, tuple[Path, list[int]]]  # raw table -> (its lake folder, superseded load ids)
+    # raw table -> (its lake folder, the live files' names, the superseded loads in them)
+    lake: dict[str, tuple[Path, list[str], list[int]]]
 
 
 def collect_sources(warehouse: Path, lake_dir: Path, out_dir: Path) -> Sources:
@@ -84,7 +86,7 @@ def collect_sources(warehouse: Path, lake_dir: Path, out_dir: Path) -> Sources:
                 superseded = [row[0] for row in con.execute(
                     "select load_id from ops.load_log where lake_file in (select unnest(?)) "
                     "and not list_contains(?, load_id) order by 1", [files, live]).fetchall()]
-                lake[kind.table] = (lake_dir / kind.table, superseded)
+                lake[kind.table] = (lake_dir / kind.table, [f.rsplit("/", 1)[1] for f in files], superseded)
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables "
             "where table_type = 'BASE TABLE' and table_schema in (select unnest(?)) order by 1, 2",
@@ -121,13 +123,16 @@ def register_sources(spark, sources: Sources) -> None:
         name = f"{spark_quote(schema)}.{spark_quote(table)}"
         _drop(spark, schema, table)
         spark.sql(f"create table {name} using parquet location {_spark_string(path.resolve())}")
-    for table, (folder, superseded) in sources.lake.items():
+    for table, (folder, names, superseded) in sources.lake.items():
         name, files = f"raw.{spark_quote(table)}", f"raw.{spark_quote(table + LAKE_TABLE_SUFFIX)}"
         _drop(spark, "raw", table)
         _drop(spark, "raw", table + LAKE_TABLE_SUFFIX)
         spark.sql(f"create table {files} using parquet options (recursiveFileLookup 'true') "
                   f"location {_spark_string(folder.resolve())}")
-        where = f" where _load_id not in ({', '.join(str(int(i)) for i in superseded)})" if superseded else ""
+        # A file's name is unique within a table (the load ids it spans).
+        where = f" where _metadata.file_name in ({', '.join(_spark_literal(n) for n in names)})"
+        if superseded:
+            where += f" and _load_id not in ({', '.join(str(int(i)) for i in superseded)})"
         spark.sql(f"create view {name} as select * from {files}{where}")
 
 
@@ -140,7 +145,11 @@ def _drop(spark, schema: str, table: str) -> None:
 
 
 def _spark_string(path: Path) -> str:
-    return "'" + str(path).replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return _spark_literal(str(path))
+
+
+def _spark_literal(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -125,3 +125,28 @@ def test_a_load_the_log_counts_but_raw_lacks_is_named_not_written(tmp_path, con)
     with pytest.raises(RuntimeError, match=r"loads \[1\] loaded rows, but raw.incidents holds none"):
         land(con, lake, [INCIDENTS])
     assert not list(lake.rglob("*.parquet"))
+
+
+def test_a_closed_months_nightly_files_are_merged_into_one(tmp_path, con):
+    landing, lake = tmp_path / "landing", tmp_path / "lake"
+    for n, day in enumerate(("2014-01-29", "2014-01-30", "2014-01-31"), 1):
+        _export(landing, "kent", day, _row(n), _row(n + 100))
+        _night(con, landing, lake)  # a night: one file for kent's January
+    nightly = sorted(lake.rglob("*.parquet"))
+    assert len(live_lake_files(con, INCIDENTS)[0]) == 3
+
+    _export(landing, "kent", "2014-02-01", _row(500))  # February starts: January is closed
+    written = _night(con, landing, lake)
+    files, ids = live_lake_files(con, INCIDENTS)
+    assert files == ["incidents/force=kent/month=2014-01/000000000001-000000000003.parquet",
+                     "incidents/force=kent/month=2014-02/000000000004-000000000004.parquet"]
+    assert {(f.path, f.loads, f.rows) for f in written} >= {(files[0], 3, 6)}
+    assert _lake_rows(lake, files, ids) == _raw_rows(con)
+    assert all(path.exists() for path in nightly)  # superseded, not removed: published nights read them
+    assert _night(con, landing, lake) == []  # nothing more to merge
+
+    _export(landing, "kent", "2014-01-28", _row(700))  # a late export for the closed month
+    _night(con, landing, lake)
+    files, ids = live_lake_files(con, INCIDENTS)
+    assert files[0] == "incidents/force=kent/month=2014-01/000000000001-000000000005.parquet"
+    assert _lake_rows(lake, files, ids) == _raw_rows(con)
