@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -36,3 +38,16 @@ def test_version_is_quick_from_the_installed_command():
                             "version_line(); print(sorted(m for m in ('dagster', 'dbt', 'great_expectations') "
                             "if m in sys.modules))"], capture_output=True, text=True, timeout=60)
     assert probe.stdout.strip() == "[]", probe.stdout + probe.stderr
+
+
+def test_the_spark_engine_without_pyspark_says_how_to_get_it(tmp_path):
+    """`make test` runs in .venv, which has no pyspark (the Spark venv is make spark-env's)."""
+    if importlib.util.find_spec("pyspark") is not None:
+        pytest.skip("this environment has pyspark (the Spark venv)")
+    done = subprocess.run([str(CDI), "run", "--engine", "spark", "--landing", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "CDI_WAREHOUSE": str(tmp_path / "w.duckdb")})
+    assert done.returncode != 0
+    assert "the Spark engine needs pyspark, dbt.adapters.spark" in done.stderr + done.stdout
+    assert "make spark-env" in done.stderr + done.stdout
+    assert not (tmp_path / "w.duckdb").exists()  # refused before anything ran
