@@ -12,7 +12,7 @@ Files are never changed once written: a corrected landing file is loaded under a
 into a new lake file, and the old load's file stays where it was. Which loads are live (their
 rows still in `raw`) is in `ops.load_log`: a load is superseded by a later `loaded` load of the
 same landing path, exactly when the loader deleted its raw rows (loader.py). Readers of the
-lake therefore read an explicit list of files with the live loads' ids (`live_lake_files`),
+lake therefore read an explicit list of files, minus the superseded loads (`live_lake_files`),
 never a folder: a folder also holds superseded loads, and files of a night not published yet.
 
 A night writes one small file per force and table; once a month is closed (the table has
@@ -40,13 +40,22 @@ import duckdb
 from orchestration.ingest.kinds import ExportKind, Layout
 from orchestration.ingest.schema import raw_table
 
-# The loads whose rows are in raw now: the latest `loaded` load of each landing path.
-LIVE_LOADS_SQL = """
-SELECT load_id, kind, lake_file, rows_loaded FROM ops.load_log AS l
-WHERE status = 'loaded'
-  AND NOT EXISTS (SELECT 1 FROM ops.load_log AS later
-                  WHERE later.file_path = l.file_path AND later.status = 'loaded' AND later.load_id > l.load_id)
+# Every `loaded` load of a kind, and whether it is live (its rows are in raw now): the latest
+# `loaded` load of its landing path. One window over the kind's loads, not a join per load.
+LOADS_SQL = """
+SELECT load_id, lake_file, rows_loaded,
+       row_number() OVER (PARTITION BY file_path ORDER BY load_id DESC) = 1 AS live
+FROM ops.load_log WHERE status = 'loaded' AND kind = ?
 """
+
+
+@dataclass(frozen=True)
+class LiveFiles:
+    """What a reader of a raw table's lake reads: these files, minus the superseded loads."""
+
+    files: list[str]  # relative to the lake, sorted
+    live: list[int]  # the live loads with rows
+    superseded: list[int]  # superseded loads whose rows are in those files too
 
 
 @dataclass(frozen=True)
@@ -76,7 +85,7 @@ def _fsync(path: Path) -> None:
 
 def _pending(con: duckdb.DuckDBPyConnection, kind: ExportKind) -> list[int]:
     rows = con.execute(
-        f"SELECT load_id FROM ({LIVE_LOADS_SQL}) WHERE kind = ? AND lake_file IS NULL AND rows_loaded > 0 "
+        f"SELECT load_id FROM ({LOADS_SQL}) WHERE live AND lake_file IS NULL AND rows_loaded > 0 "
         "ORDER BY load_id", [kind.name]).fetchall()
     return [row[0] for row in rows]
 
@@ -166,7 +175,7 @@ def _compact(con: duckdb.DuckDBPyConnection, lake_dir: Path, kind: ExportKind,
     still read them). Runs once a month per partition, plus after a late file for a closed
     month: its cost is a month's rows, whatever the history."""
     rows = con.execute(
-        f"SELECT load_id, lake_file FROM ({LIVE_LOADS_SQL}) WHERE kind = ? AND lake_file IS NOT NULL "
+        f"SELECT load_id, lake_file FROM ({LOADS_SQL}) WHERE live AND lake_file IS NOT NULL "
         "ORDER BY load_id", [kind.name]).fetchall()
     partitions: dict[str, dict[str, list[int]]] = {}
     for load_id, lake_file in rows:
@@ -191,15 +200,17 @@ def _compact(con: duckdb.DuckDBPyConnection, lake_dir: Path, kind: ExportKind,
     return merged
 
 
-def live_lake_files(con: duckdb.DuckDBPyConnection, kind: ExportKind) -> tuple[list[str], list[int]]:
-    """The lake files (relative, sorted) and the load ids whose rows `raw.<table>` holds now.
-
-    Raises when a live load with rows has no lake file: `land` must run first."""
-    rows = con.execute(
-        f"SELECT load_id, lake_file FROM ({LIVE_LOADS_SQL}) WHERE kind = ? AND rows_loaded > 0 ORDER BY load_id",
-        [kind.name]).fetchall()
-    missing = [load_id for load_id, lake_file in rows if lake_file is None]
+def live_lake_files(con: duckdb.DuckDBPyConnection, kind: ExportKind) -> LiveFiles:
+    """The lake files holding the live loads of `kind` (raw's rows now), and the superseded
+    loads in them. Raises when a live load with rows has no lake file: `land` must run first."""
+    rows = con.execute(f"SELECT load_id, lake_file, rows_loaded, live FROM ({LOADS_SQL}) ORDER BY load_id",
+                       [kind.name]).fetchall()
+    live = [(load_id, lake_file) for load_id, lake_file, loaded, is_live in rows if is_live and loaded]
+    missing = [load_id for load_id, lake_file in live if lake_file is None]
     if missing:
         raise RuntimeError(f"raw.{kind.table}: {len(missing)} live loads have no lake file yet "
                            f"(first load id {missing[0]})")
-    return sorted({lake_file for _, lake_file in rows}), [load_id for load_id, _ in rows]
+    files = sorted({lake_file for _, lake_file in live})
+    in_files = set(files)
+    superseded = [load_id for load_id, lake_file, _, is_live in rows if not is_live and lake_file in in_files]
+    return LiveFiles(files, [load_id for load_id, _ in live], superseded)

@@ -80,16 +80,14 @@ def _lake_views(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> dict[str, int
     counts = {}
     for kind in EXPORT_KINDS:
         name = _name("raw", kind.table)
-        files, live = live_lake_files(con, kind)
+        lake = live_lake_files(con, kind)
+        files, superseded = lake.files, lake.superseded
         if not files:  # nothing loaded yet: the table as the working warehouse has it, empty
             (ddl,) = con.execute("SELECT sql FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'raw' "
                                  "AND table_name = ?", [WORKING, kind.table]).fetchone()
             con.execute(ddl)
             counts[kind.table] = 0
             continue
-        superseded = [row[0] for row in con.execute(
-            "SELECT load_id FROM ops.load_log WHERE lake_file IN (SELECT unnest(?)) AND NOT list_contains(?, load_id) "
-            "ORDER BY load_id", [files, live]).fetchall()]
         paths = ", ".join(_literal(str(lake_dir / f)) for f in files)
         where = f" WHERE _load_id NOT IN ({', '.join(str(int(i)) for i in superseded)})" if superseded else ""
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{paths}], hive_partitioning = false){where}")

@@ -17,6 +17,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from orchestration.settings import DBT_PROJECT_DIR, ENV_WAREHOUSE, Settings, duckdb_memory_limit
+from orchestration.warehouse import PUBLISHED_FILE
 
 
 def dbt_executable() -> str:
@@ -67,8 +68,8 @@ PUBLISHED_AS_VIEW = ("published_as", "view")  # a model's meta
 
 def _compile_published_views(scratch: Path) -> Path:
     """Compile the models whose meta says `published_as: view` as a first build would (no
-    `is_incremental()` branch), against an empty DuckDB file named like the warehouse, so
-    their SQL names the same catalog; `{"<schema>.<model>": sql}` in scratch/PUBLISHED_VIEWS.
+    `is_incremental()` branch), against an empty DuckDB file named like the published one, so
+    their SQL names its catalog; `{"<schema>.<model>": sql}` in scratch/PUBLISHED_VIEWS.
 
     Those are the models as large as the history (a row per raw row): the published copy
     computes them from the lake's files instead of carrying their rows every night."""
@@ -79,7 +80,9 @@ def _compile_published_views(scratch: Path) -> Path:
     names = sorted(node["name"] for node in manifest["nodes"].values()
                    if node["resource_type"] == "model" and node["config"].get("meta", {}).get(key) == value)
     compiled_dir = scratch / "compiled-views"
-    empty = scratch / "empty" / Path(os.environ[ENV_WAREHOUSE]).name
+    # The catalog in the compiled SQL is the file's stem: the published night's file's, since
+    # that is where these views live (whatever the working warehouse is called).
+    empty = scratch / "empty" / PUBLISHED_FILE
     empty.parent.mkdir()
     warehouse = os.environ[ENV_WAREHOUSE]
     os.environ[ENV_WAREHOUSE] = str(empty)

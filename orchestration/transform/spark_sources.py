@@ -81,12 +81,10 @@ def collect_sources(warehouse: Path, lake_dir: Path, out_dir: Path) -> Sources:
     exported, lake = {}, {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for kind in EXPORT_KINDS:
-            files, live = live_lake_files(con, kind)
-            if files:
-                superseded = [row[0] for row in con.execute(
-                    "select load_id from ops.load_log where lake_file in (select unnest(?)) "
-                    "and not list_contains(?, load_id) order by 1", [files, live]).fetchall()]
-                lake[kind.table] = (lake_dir / kind.table, [f.rsplit("/", 1)[1] for f in files], superseded)
+            lake_files = live_lake_files(con, kind)
+            if lake_files.files:
+                lake[kind.table] = (lake_dir / kind.table, [f.rsplit("/", 1)[1] for f in lake_files.files],
+                                    lake_files.superseded)
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables "
             "where table_type = 'BASE TABLE' and table_schema in (select unnest(?)) order by 1, 2",

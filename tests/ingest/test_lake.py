@@ -3,6 +3,7 @@ rows equal to raw's, corrections as new files, crash leftovers and a warehouse f
 
 from __future__ import annotations
 
+from dataclasses import astuple
 from pathlib import Path
 
 import duckdb
@@ -66,7 +67,7 @@ def test_files_per_force_and_month_hold_exactly_raws_rows(tmp_path, con):
         "incidents/force=essex/month=2014-01": (1, 2),
     }
     assert not list(lake.rglob(".*.tmp"))
-    files, ids = live_lake_files(con, INCIDENTS)
+    files, ids, _ = astuple(live_lake_files(con, INCIDENTS))
     assert len(files) == 3 and len(ids) == 4
     assert _lake_rows(lake, files, ids) == _raw_rows(con)
     logged = con.execute("SELECT file_path, lake_file FROM ops.load_log ORDER BY load_id").fetchall()
@@ -93,7 +94,7 @@ def test_a_corrected_file_is_a_new_lake_file_and_the_old_one_is_left_alone(tmp_p
     _export(landing, "kent", "2014-01-30", _row(1), _row(3, "2014-01-07T10:00:00"))  # row 2 withdrawn
     (new,) = _night(con, landing, lake)
     assert new.rows == 2 and old.read_bytes() == old_bytes
-    files, ids = live_lake_files(con, INCIDENTS)
+    files, ids, _ = astuple(live_lake_files(con, INCIDENTS))
     assert files == [new.path] and len(ids) == 1
     assert _lake_rows(lake, files, ids) == _raw_rows(con)
     assert {r[0] for r in _raw_rows(con)} == {"X-I-1", "X-I-3"}
@@ -133,11 +134,11 @@ def test_a_closed_months_nightly_files_are_merged_into_one(tmp_path, con):
         _export(landing, "kent", day, _row(n), _row(n + 100))
         _night(con, landing, lake)  # a night: one file for kent's January
     nightly = sorted(lake.rglob("*.parquet"))
-    assert len(live_lake_files(con, INCIDENTS)[0]) == 3
+    assert len(live_lake_files(con, INCIDENTS).files) == 3
 
     _export(landing, "kent", "2014-02-01", _row(500))  # February starts: January is closed
     written = _night(con, landing, lake)
-    files, ids = live_lake_files(con, INCIDENTS)
+    files, ids, _ = astuple(live_lake_files(con, INCIDENTS))
     assert files == ["incidents/force=kent/month=2014-01/000000000001-000000000003.parquet",
                      "incidents/force=kent/month=2014-02/000000000004-000000000004.parquet"]
     assert {(f.path, f.loads, f.rows) for f in written} >= {(files[0], 3, 6)}
@@ -147,6 +148,6 @@ def test_a_closed_months_nightly_files_are_merged_into_one(tmp_path, con):
 
     _export(landing, "kent", "2014-01-28", _row(700))  # a late export for the closed month
     _night(con, landing, lake)
-    files, ids = live_lake_files(con, INCIDENTS)
+    files, ids, _ = astuple(live_lake_files(con, INCIDENTS))
     assert files[0] == "incidents/force=kent/month=2014-01/000000000001-000000000005.parquet"
     assert _lake_rows(lake, files, ids) == _raw_rows(con)
