@@ -82,10 +82,13 @@ def _lake_views(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> dict[str, int
         name = _name("raw", kind.table)
         lake = live_lake_files(con, kind)
         files, superseded = lake.files, lake.superseded
-        if not files:  # nothing loaded yet: the table as the working warehouse has it, empty
-            (ddl,) = con.execute("SELECT sql FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'raw' "
-                                 "AND table_name = ?", [WORKING, kind.table]).fetchone()
-            con.execute(ddl)
+        if not files:  # nothing loaded yet: a view of no rows, typed as the working table
+            # (a view whatever the night, so the published catalog does not change kind)
+            columns = con.execute(
+                "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = ? "
+                "AND schema_name = 'raw' AND table_name = ? ORDER BY column_index", [WORKING, kind.table]).fetchall()
+            typed = ", ".join(f"CAST(NULL AS {data_type}) AS {qident(column)}" for column, data_type in columns)
+            con.execute(f"CREATE VIEW {name} AS SELECT {typed} WHERE false")
             counts[kind.table] = 0
             continue
         paths = ", ".join(_literal(str(lake_dir / f)) for f in files)
