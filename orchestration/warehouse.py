@@ -102,6 +102,12 @@ def connect(path: Path | None = None, read_only: bool = False) -> duckdb.DuckDBP
     return duckdb.connect(str(path), read_only=read_only, config=connection_config(read_only))
 
 
+def sql_string(text: object) -> str:
+    """`text` (a path, a comment) as a SQL string literal, for the statements that take no bound
+    parameter there: ATTACH, COPY ... TO inside a built statement, CREATE VIEW, COMMENT ON."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
 def qident(name: str) -> str:
     """Quote an identifier for DuckDB (names come from code, but quote them anyway)."""
     return '"' + name.replace('"', '""') + '"'

@@ -39,6 +39,7 @@ import duckdb
 
 from orchestration.ingest.kinds import ExportKind, Layout
 from orchestration.ingest.schema import raw_table
+from orchestration.warehouse import sql_string
 
 # Every `loaded` load of a kind, and whether it is live (its rows are in raw now): the latest
 # `loaded` load of its landing path. One window over the kind's loads, not a join per load.
@@ -90,12 +91,6 @@ def _pending(con: duckdb.DuckDBPyConnection, kind: ExportKind) -> list[int]:
     return [row[0] for row in rows]
 
 
-def _literal(path: Path) -> str:
-    # COPY ... TO takes a bound file name in DuckDB's Python API, but not inside a string we
-    # build per partition; the path is ours, quoted as a SQL string.
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def _write(con: duckdb.DuckDBPyConnection, lake_dir: Path, partition: str, first: int, last: int,
            select: str, params: dict) -> str:
     """`select`'s rows as `<partition>/<first>-<last>.parquet` (temporary name, fsync, rename);
@@ -104,7 +99,7 @@ def _write(con: duckdb.DuckDBPyConnection, lake_dir: Path, partition: str, first
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{first:012d}-{last:012d}.parquet"
     final, temporary = folder / name, folder / f".{name}.tmp"
-    con.execute(f"COPY ({select} ORDER BY _load_id, _source_row) TO {_literal(temporary)} (FORMAT parquet)", params)
+    con.execute(f"COPY ({select} ORDER BY _load_id, _source_row) TO {sql_string(temporary)} (FORMAT parquet)", params)
     _fsync(temporary)
     os.replace(temporary, final)
     _fsync(folder)
@@ -193,7 +188,7 @@ def _compact(con: duckdb.DuckDBPyConnection, lake_dir: Path, kind: ExportKind,
                           f"SELECT * FROM {table} WHERE _load_id BETWEEN $lo AND $hi AND list_contains($ids, _load_id)",
                           {"lo": ids[0], "hi": ids[-1], "ids": ids})
         _record(con, dict.fromkeys(ids, relative))
-        (count,) = con.execute(f"SELECT count(*) FROM read_parquet({_literal(lake_dir / relative)})").fetchone()
+        (count,) = con.execute(f"SELECT count(*) FROM read_parquet({sql_string(lake_dir / relative)})").fetchone()
         merged.append(LakeFile(kind.table, relative, len(ids), count))
         if progress:
             progress(f"[{kind.name}] lake: {len(files)} files of {partition} merged into one ({count} rows)")

@@ -29,7 +29,7 @@ import duckdb
 
 from orchestration.ingest.kinds import EXPORT_KINDS
 from orchestration.ingest.lake import live_lake_files
-from orchestration.warehouse import connect, qident
+from orchestration.warehouse import connect, qident, sql_string
 
 WORKING = "working"
 # What readers of the published copy do not get of ops.quarantine (see above).
@@ -43,10 +43,6 @@ class NightFile:
     model_views: int  # history-sized models published as views
     views: int  # views of the working warehouse
     quarantined_records_left_out: int
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _name(schema: str, table: str) -> str:
@@ -91,7 +87,7 @@ def _lake_views(con: duckdb.DuckDBPyConnection, lake_dir: Path) -> dict[str, int
             con.execute(f"CREATE VIEW {name} AS SELECT {typed} WHERE false")
             counts[kind.table] = 0
             continue
-        paths = ", ".join(_literal(str(lake_dir / f)) for f in files)
+        paths = ", ".join(sql_string(str(lake_dir / f)) for f in files)
         where = f" WHERE _load_id NOT IN ({', '.join(str(int(i)) for i in superseded)})" if superseded else ""
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{paths}], hive_partitioning = false){where}")
         counts[kind.table] = len(files)
@@ -121,19 +117,19 @@ def _comments(con: duckdb.DuckDBPyConnection) -> None:
         "AND comment IS NOT NULL UNION ALL SELECT 'VIEW', schema_name, view_name, comment FROM duckdb_views() "
         "WHERE database_name = $db AND comment IS NOT NULL", {"db": WORKING}).fetchall()
     for kind, schema, table, comment in relations:
-        con.execute(f"COMMENT ON {kind} {_name(schema, table)} IS {_literal(comment)}")
+        con.execute(f"COMMENT ON {kind} {_name(schema, table)} IS {sql_string(comment)}")
     columns = con.execute(
         "SELECT schema_name, table_name, column_name, comment FROM duckdb_columns() WHERE database_name = ? "
         "AND comment IS NOT NULL", [WORKING]).fetchall()
     for schema, table, column, comment in columns:
-        con.execute(f"COMMENT ON COLUMN {_name(schema, table)}.{qident(column)} IS {_literal(comment)}")
+        con.execute(f"COMMENT ON COLUMN {_name(schema, table)}.{qident(column)} IS {sql_string(comment)}")
 
 
 def write_night_file(working: Path, night_file: Path, lake_dir: Path, model_views: dict[str, str]) -> NightFile:
     """Write the night's file at `night_file` (new) from the closed, checkpointed `working`
     warehouse. `model_views`: `{"<schema>.<model>": SQL}` of the models published as views."""
     with connect(night_file) as con:
-        con.execute(f"ATTACH {_literal(str(working))} AS {qident(WORKING)} (READ_ONLY)")
+        con.execute(f"ATTACH {sql_string(str(working))} AS {qident(WORKING)} (READ_ONLY)")
         # Only the models the working warehouse holds (dbt built them).
         built = {f"{schema}.{table}" for schema, table in con.execute(
             "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ?", [WORKING]).fetchall()}

@@ -47,7 +47,7 @@ from orchestration.ingest.kinds import EXPORT_KINDS
 from orchestration.ingest.lake import land
 from orchestration.ingest.migrations import pending_compaction, record_compaction
 from orchestration.publish.night_file import NightFile, write_night_file
-from orchestration.warehouse import PARQUET_DIR, PUBLISHED_FILE, connect, qident
+from orchestration.warehouse import PARQUET_DIR, PUBLISHED_FILE, connect, qident, sql_string
 from orchestration.publish.watermark import last_load, record_published
 from orchestration.settings import WAREHOUSE_STORAGE_VERSION
 
@@ -108,8 +108,8 @@ def compact(warehouse: Path) -> None:
     pending = warehouse.with_name(f".{warehouse.name}.compact")
     pending.unlink(missing_ok=True)
     with connect() as con:
-        con.execute(f"ATTACH {_literal(pending)} AS compacted (STORAGE_VERSION '{WAREHOUSE_STORAGE_VERSION}')")
-        con.execute(f"ATTACH {_literal(warehouse)} AS working (READ_ONLY)")
+        con.execute(f"ATTACH {sql_string(pending)} AS compacted (STORAGE_VERSION '{WAREHOUSE_STORAGE_VERSION}')")
+        con.execute(f"ATTACH {sql_string(warehouse)} AS working (READ_ONLY)")
         con.execute("COPY FROM DATABASE working TO compacted")
         con.execute("DETACH working")
         con.execute("CHECKPOINT compacted")
@@ -118,11 +118,6 @@ def compact(warehouse: Path) -> None:
         os.fsync(written.fileno())
     os.replace(pending, warehouse)
     _fsync_dir(warehouse.parent)
-
-
-def _literal(path: Path) -> str:
-    # ATTACH takes no bound parameters; the path is ours, quoted as a SQL string all the same.
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _night_of(link: Path) -> Path | None:
