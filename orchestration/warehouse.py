@@ -7,6 +7,7 @@ published layout are decided once.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -100,6 +101,15 @@ def connect(path: Path | None = None, read_only: bool = False) -> duckdb.DuckDBP
     if path is None:
         return duckdb.connect(config=connection_config(read_only=True))
     return duckdb.connect(str(path), read_only=read_only, config=connection_config(read_only))
+
+
+def fsync_path(path: Path) -> None:
+    """fsync a file or a folder (a folder: so a rename into it survives a crash)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def sql_string(text: object) -> str:

@@ -39,7 +39,7 @@ import duckdb
 
 from orchestration.ingest.kinds import ExportKind, Layout
 from orchestration.ingest.schema import raw_table
-from orchestration.warehouse import sql_string
+from orchestration.warehouse import fsync_path, sql_string
 
 # Every `loaded` load of a kind, and whether it is live (its rows are in raw now): the latest
 # `loaded` load of its landing path. One window over the kind's loads, not a join per load.
@@ -76,14 +76,6 @@ def _month_sql(kind: ExportKind) -> str:
     return "strftime(_loaded_at, '%Y-%m')"
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _pending(con: duckdb.DuckDBPyConnection, kind: ExportKind) -> list[int]:
     rows = con.execute(
         f"SELECT load_id FROM ({LOADS_SQL}) WHERE live AND lake_file IS NULL AND rows_loaded > 0 "
@@ -100,9 +92,9 @@ def _write(con: duckdb.DuckDBPyConnection, lake_dir: Path, partition: str, first
     name = f"{first:012d}-{last:012d}.parquet"
     final, temporary = folder / name, folder / f".{name}.tmp"
     con.execute(f"COPY ({select} ORDER BY _load_id, _source_row) TO {sql_string(temporary)} (FORMAT parquet)", params)
-    _fsync(temporary)
+    fsync_path(temporary)
     os.replace(temporary, final)
-    _fsync(folder)
+    fsync_path(folder)
     return final.relative_to(lake_dir).as_posix()
 
 

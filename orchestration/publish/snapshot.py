@@ -47,7 +47,7 @@ from orchestration.ingest.kinds import EXPORT_KINDS
 from orchestration.ingest.lake import land
 from orchestration.ingest.migrations import pending_compaction, record_compaction
 from orchestration.publish.night_file import NightFile, write_night_file
-from orchestration.warehouse import PARQUET_DIR, PUBLISHED_FILE, connect, qident, sql_string
+from orchestration.warehouse import PARQUET_DIR, PUBLISHED_FILE, connect, fsync_path, qident, sql_string
 from orchestration.publish.watermark import last_load, record_published
 from orchestration.settings import WAREHOUSE_STORAGE_VERSION
 
@@ -72,14 +72,6 @@ class PublishResult:
     quarantined_records_dropped: int = 0  # ops.quarantine rows whose raw_record the night file does not carry
     leftovers_removed: list[str] = field(default_factory=list)  # what a killed publish had left
     contents: NightFile | None = None  # what the night's file holds
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _fsync_file(path: Path) -> None:
@@ -117,7 +109,7 @@ def compact(warehouse: Path) -> None:
     with pending.open("rb+") as written:
         os.fsync(written.fileno())
     os.replace(pending, warehouse)
-    _fsync_dir(warehouse.parent)
+    fsync_path(warehouse.parent)
 
 
 def _night_of(link: Path) -> Path | None:
@@ -200,7 +192,7 @@ def _adopt_folder(published_dir: Path) -> None:
             for path in sorted(parquet.glob("*.parquet")):
                 _link_or_copy(path.resolve(), night / PARQUET_DIR / path.name)
         for folder in (night / PARQUET_DIR, night, night.parent):
-            _fsync_dir(folder)
+            fsync_path(folder)
         _point(published_dir / CURRENT, night.relative_to(published_dir))
     _point(published_dir / PUBLISHED_FILE, Path(CURRENT) / PUBLISHED_FILE)
     _point(published_dir / PARQUET_DIR, Path(CURRENT) / PARQUET_DIR)
@@ -313,7 +305,7 @@ def publish(warehouse: Path, published_dir: Path, lake_dir: Path, model_views: d
     for path in (copy, *(night_parquet / name for name in names)):
         _fsync_file(path)
     for folder in (night_parquet, night, night.parent):
-        _fsync_dir(folder)
+        fsync_path(folder)
     # The swap: one rename hands readers the new warehouse and all its Parquet files at once.
     previous = _night_of(published_dir / CURRENT)
     _point(published_dir / CURRENT, night.relative_to(published_dir))
@@ -321,7 +313,7 @@ def publish(warehouse: Path, published_dir: Path, lake_dir: Path, model_views: d
         _point(published_dir / PREVIOUS, previous.relative_to(published_dir))
     _point(published_dir / PUBLISHED_FILE, Path(CURRENT) / PUBLISHED_FILE)  # no-ops after the first night
     _point(published_dir / PARQUET_DIR, Path(CURRENT) / PARQUET_DIR)
-    _fsync_dir(published_dir)
+    fsync_path(published_dir)
     step_done("swap")
     # Only now are tonight's loads in readers' hands (see watermark.py); a crash before this
     # line makes the next night validate them again, never skip them.
